@@ -1,0 +1,87 @@
+/**
+ * The manifest: the contract between `hotswap build` (which writes it) and the host runtime
+ * (which reads it). One `<plugin>.manifest.json` per plugin in an output directory names the
+ * content-addressed artifact file and its sha256. The builder writes the artifact first and renames
+ * the manifest into place last, so a reader sees either the old pair or the new pair, never half.
+ */
+import { ManifestInvalidError } from '../errors.js';
+
+/** Bumped when the manifest or artifact format changes incompatibly. */
+export const MANIFEST_FORMAT = 1;
+
+/** File name suffix of a manifest in an output directory. */
+export const MANIFEST_SUFFIX = '.manifest.json';
+
+export interface ExternalDependency {
+  /** Package name as imported (`lodash`, `@scope/pkg`). */
+  readonly name: string;
+  /** Version it resolved to at build time, or `null` when it could not be resolved from the plugin. */
+  readonly version: string | null;
+}
+
+export interface Manifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  /** Plugin name: the plugin directory's base name. */
+  readonly name: string;
+  /** Version label (`--version`), or the first 12 hex digits of the sha256 when none was given. */
+  readonly version: string;
+  /** Artifact file name, relative to the manifest's directory. */
+  readonly artifact: string;
+  /** sha256 of the artifact's bytes, hex. */
+  readonly sha256: string;
+  /** ISO 8601 time of the build. */
+  readonly builtAt: string;
+  readonly hotswapVersion: string;
+  /** `process.version` of the Node.js that ran the build. */
+  readonly nodeVersion: string;
+  /** Whether npm dependencies were bundled in (`--bundle-deps`) or left external. */
+  readonly bundleDeps: boolean;
+  /** Whether the artifact carries an inline source map. */
+  readonly sourcemap: boolean;
+  /** Packages the artifact `require`s at run time, from the host's node_modules. */
+  readonly externals: readonly ExternalDependency[];
+}
+
+export function manifestFileName(plugin: string): string {
+  return plugin + MANIFEST_SUFFIX;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+// A plugin name is a directory base name; the artifact must stay inside the manifest's directory.
+const SAFE_FILE = /^[^/\\]+$/;
+
+/** Parses and validates a manifest's text; throws ManifestInvalidError naming the file and the field. */
+export function parseManifest(text: string, file: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestInvalidError(file, 'not JSON', error);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ManifestInvalidError(file, 'not a JSON object');
+  }
+  const m = value as Record<string, unknown>;
+  const fail = (field: string, expected: string): never => {
+    throw new ManifestInvalidError(file, `field "${field}" must be ${expected}`);
+  };
+  if (m.format !== MANIFEST_FORMAT) fail('format', `${MANIFEST_FORMAT} (this hotswap reads format ${MANIFEST_FORMAT})`);
+  for (const field of ['name', 'version', 'artifact', 'builtAt', 'hotswapVersion', 'nodeVersion']) {
+    if (typeof m[field] !== 'string' || m[field] === '') fail(field, 'a non-empty string');
+  }
+  if (!SAFE_FILE.test(m.name as string)) fail('name', 'a plain name');
+  if (!SAFE_FILE.test(m.artifact as string) || m.artifact === '..' || m.artifact === '.') {
+    fail('artifact', 'a file name in the manifest directory');
+  }
+  if (typeof m.sha256 !== 'string' || !HEX64.test(m.sha256)) fail('sha256', '64 lowercase hex digits');
+  if (typeof m.bundleDeps !== 'boolean') fail('bundleDeps', 'a boolean');
+  if (typeof m.sourcemap !== 'boolean') fail('sourcemap', 'a boolean');
+  if (!Array.isArray(m.externals)) fail('externals', 'an array');
+  for (const dep of m.externals as unknown[]) {
+    const d = dep as Record<string, unknown> | null;
+    if (typeof d !== 'object' || d === null || typeof d.name !== 'string' || !(typeof d.version === 'string' || d.version === null)) {
+      fail('externals', 'an array of { name, version }');
+    }
+  }
+  return m as unknown as Manifest;
+}

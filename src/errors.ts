@@ -1,0 +1,271 @@
+/**
+ * The one error catalogue of hotswap. Every failure hotswap reports is an instance of one of these
+ * classes, carries a stable `code` (`HOTSWAP_ERR_*`), names the offending plugin/file/hook in its
+ * message, and keeps the original error as `cause`. docs/errors.md documents every code; a test
+ * checks that no code is missing there.
+ */
+
+/** Every stable error code hotswap can report. */
+export const errorCodes = [
+  'HOTSWAP_ERR_INVALID_ARGUMENT',
+  'HOTSWAP_ERR_NOT_LOADED',
+  'HOTSWAP_ERR_ALREADY_LOADED',
+  'HOTSWAP_ERR_MANAGER_CLOSED',
+  'HOTSWAP_ERR_PLUGIN_DIR_MISSING',
+  'HOTSWAP_ERR_ROOT_MODULE_MISSING',
+  'HOTSWAP_ERR_OUTPUT_INSIDE_PLUGIN',
+  'HOTSWAP_ERR_BUILD_FAILED',
+  'HOTSWAP_ERR_MANIFEST_INVALID',
+  'HOTSWAP_ERR_ARTIFACT_MISSING',
+  'HOTSWAP_ERR_HASH_MISMATCH',
+  'HOTSWAP_ERR_PLUGIN_EVALUATION',
+  'HOTSWAP_ERR_PLUGIN_INVALID',
+  'HOTSWAP_ERR_DUPLICATE_PLUGIN',
+  'HOTSWAP_ERR_WHITELISTED_PLUGIN_MISSING',
+  'HOTSWAP_ERR_HOOK_FAILED',
+  'HOTSWAP_ERR_HOOK_TIMEOUT',
+  'HOTSWAP_ERR_RELOAD_VETOED',
+  'HOTSWAP_ERR_PLUGIN_NOT_FOUND',
+  'HOTSWAP_ERR_FUNCTION_NOT_FOUND',
+  'HOTSWAP_ERR_SIGNAL_UNSUPPORTED',
+  'HOTSWAP_ERR_PROCESS_NOT_FOUND',
+] as const;
+
+export type HotswapErrorCode = (typeof errorCodes)[number];
+
+/** The lifecycle hooks a plugin may define, as named in errors and outcomes. */
+export type HookName = 'onLoad' | 'onInit' | 'onFree' | 'onReload';
+
+/** Base class: `instanceof HotswapError` catches every hotswap error; switch on `code`. */
+export class HotswapError<C extends HotswapErrorCode = HotswapErrorCode> extends Error {
+  readonly code: C;
+  /** The plugin the error is about, when there is one. */
+  readonly plugin: string | undefined;
+
+  constructor(code: C, message: string, options: { plugin?: string | undefined; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.plugin = options.plugin;
+    this.name = new.target.name;
+  }
+}
+
+/** A caller passed something hotswap cannot use (wrong type, out of range). A programmer error: thrown. */
+export class InvalidArgumentError extends HotswapError<'HOTSWAP_ERR_INVALID_ARGUMENT'> {
+  constructor(what: string, detail: string) {
+    super('HOTSWAP_ERR_INVALID_ARGUMENT', `invalid ${what}: ${detail}`);
+  }
+}
+
+export class NotLoadedError extends HotswapError<'HOTSWAP_ERR_NOT_LOADED'> {
+  constructor(operation: string) {
+    super('HOTSWAP_ERR_NOT_LOADED', `${operation}() needs a loaded manager: call load() first and wait for an ok outcome`);
+  }
+}
+
+export class AlreadyLoadedError extends HotswapError<'HOTSWAP_ERR_ALREADY_LOADED'> {
+  constructor() {
+    super('HOTSWAP_ERR_ALREADY_LOADED', 'load() was already called on this manager: use reload() to load new code');
+  }
+}
+
+export class ManagerClosedError extends HotswapError<'HOTSWAP_ERR_MANAGER_CLOSED'> {
+  constructor(operation: string) {
+    super('HOTSWAP_ERR_MANAGER_CLOSED', `${operation}() called on a closed PluginManager`);
+  }
+}
+
+export class PluginDirMissingError extends HotswapError<'HOTSWAP_ERR_PLUGIN_DIR_MISSING'> {
+  readonly dir: string;
+  constructor(dir: string, cause?: unknown) {
+    super('HOTSWAP_ERR_PLUGIN_DIR_MISSING', `plugin directory not found: ${dir}`, { cause });
+    this.dir = dir;
+  }
+}
+
+export class RootModuleMissingError extends HotswapError<'HOTSWAP_ERR_ROOT_MODULE_MISSING'> {
+  constructor(plugin: string, dir: string, tried: readonly string[]) {
+    super(
+      'HOTSWAP_ERR_ROOT_MODULE_MISSING',
+      `plugin "${plugin}" has no root module: looked for ${tried.join(', ')} in ${dir}`,
+      { plugin },
+    );
+  }
+}
+
+export class OutputInsidePluginError extends HotswapError<'HOTSWAP_ERR_OUTPUT_INSIDE_PLUGIN'> {
+  constructor(plugin: string, outDir: string, pluginDir: string) {
+    super(
+      'HOTSWAP_ERR_OUTPUT_INSIDE_PLUGIN',
+      `output directory ${outDir} is inside the directory of plugin "${plugin}" (${pluginDir}): ` +
+        'the build would bundle its own output; choose an output directory outside every plugin',
+      { plugin },
+    );
+  }
+}
+
+/** One compile error with its location, as esbuild reports it. */
+export interface BuildMessage {
+  file: string | undefined;
+  line: number | undefined;
+  column: number | undefined;
+  text: string;
+}
+
+export class BuildFailedError extends HotswapError<'HOTSWAP_ERR_BUILD_FAILED'> {
+  readonly messages: readonly BuildMessage[];
+  constructor(plugin: string, messages: readonly BuildMessage[], cause?: unknown) {
+    const lines = messages.map((m) =>
+      m.file === undefined ? m.text : `${m.file}:${m.line ?? 0}:${m.column ?? 0}: ${m.text}`,
+    );
+    super('HOTSWAP_ERR_BUILD_FAILED', `build of plugin "${plugin}" failed:\n  ${lines.join('\n  ')}`, {
+      plugin,
+      cause,
+    });
+    this.messages = messages;
+  }
+}
+
+export class ManifestInvalidError extends HotswapError<'HOTSWAP_ERR_MANIFEST_INVALID'> {
+  readonly file: string;
+  constructor(file: string, detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_MANIFEST_INVALID', `manifest ${file} is invalid: ${detail}`, { cause });
+    this.file = file;
+  }
+}
+
+export class ArtifactMissingError extends HotswapError<'HOTSWAP_ERR_ARTIFACT_MISSING'> {
+  constructor(plugin: string, file: string, cause?: unknown) {
+    super('HOTSWAP_ERR_ARTIFACT_MISSING', `artifact of plugin "${plugin}" cannot be read: ${file}`, {
+      plugin,
+      cause,
+    });
+  }
+}
+
+export class HashMismatchError extends HotswapError<'HOTSWAP_ERR_HASH_MISMATCH'> {
+  constructor(plugin: string, file: string, expected: string, actual: string) {
+    super(
+      'HOTSWAP_ERR_HASH_MISMATCH',
+      `artifact of plugin "${plugin}" does not match its manifest (${file}): ` +
+        `sha256 ${actual.slice(0, 16)}… where the manifest says ${expected.slice(0, 16)}…; ` +
+        'it was modified or truncated after the build',
+      { plugin },
+    );
+  }
+}
+
+export class PluginEvaluationError extends HotswapError<'HOTSWAP_ERR_PLUGIN_EVALUATION'> {
+  constructor(plugin: string, cause: unknown) {
+    super('HOTSWAP_ERR_PLUGIN_EVALUATION', `plugin "${plugin}" failed to evaluate: ${describe(cause)}`, {
+      plugin,
+      cause,
+    });
+  }
+}
+
+export class PluginInvalidError extends HotswapError<'HOTSWAP_ERR_PLUGIN_INVALID'> {
+  constructor(plugin: string, detail: string) {
+    super('HOTSWAP_ERR_PLUGIN_INVALID', `plugin "${plugin}" is invalid: ${detail}`, { plugin });
+  }
+}
+
+export class DuplicatePluginError extends HotswapError<'HOTSWAP_ERR_DUPLICATE_PLUGIN'> {
+  constructor(first: string, second: string) {
+    super(
+      'HOTSWAP_ERR_DUPLICATE_PLUGIN',
+      `plugins "${first}" and "${second}" have the same name ignoring case: rename one`,
+      { plugin: second },
+    );
+  }
+}
+
+export class WhitelistedPluginMissingError extends HotswapError<'HOTSWAP_ERR_WHITELISTED_PLUGIN_MISSING'> {
+  constructor(plugin: string, dir: string) {
+    super(
+      'HOTSWAP_ERR_WHITELISTED_PLUGIN_MISSING',
+      `plugin "${plugin}" is whitelisted but has no manifest in ${dir}`,
+      { plugin },
+    );
+  }
+}
+
+export class HookFailedError extends HotswapError<'HOTSWAP_ERR_HOOK_FAILED'> {
+  readonly hook: HookName;
+  constructor(plugin: string, hook: HookName, cause: unknown) {
+    super('HOTSWAP_ERR_HOOK_FAILED', `${hook}() of plugin "${plugin}" failed: ${describe(cause)}`, {
+      plugin,
+      cause,
+    });
+    this.hook = hook;
+  }
+}
+
+export class HookTimeoutError extends HotswapError<'HOTSWAP_ERR_HOOK_TIMEOUT'> {
+  readonly hook: HookName;
+  readonly timeoutMs: number;
+  constructor(plugin: string, hook: HookName, timeoutMs: number) {
+    super(
+      'HOTSWAP_ERR_HOOK_TIMEOUT',
+      `${hook}() of plugin "${plugin}" did not settle within ${timeoutMs} ms (hookTimeout)`,
+      { plugin },
+    );
+    this.hook = hook;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export class ReloadVetoedError extends HotswapError<'HOTSWAP_ERR_RELOAD_VETOED'> {
+  constructor(generation: number, cause?: unknown) {
+    super(
+      'HOTSWAP_ERR_RELOAD_VETOED',
+      `onReload vetoed generation ${generation}` + (cause === undefined ? '' : `: ${describe(cause)}`),
+      { cause },
+    );
+  }
+}
+
+export class PluginNotFoundError extends HotswapError<'HOTSWAP_ERR_PLUGIN_NOT_FOUND'> {
+  constructor(plugin: string, generation: number) {
+    super('HOTSWAP_ERR_PLUGIN_NOT_FOUND', `no plugin "${plugin}" in generation ${generation}`, { plugin });
+  }
+}
+
+export class FunctionNotFoundError extends HotswapError<'HOTSWAP_ERR_FUNCTION_NOT_FOUND'> {
+  readonly fn: string;
+  constructor(plugin: string, fn: string, version: string) {
+    super(
+      'HOTSWAP_ERR_FUNCTION_NOT_FOUND',
+      `plugin "${plugin}" (version ${version}) has no function "${fn}" in its functions`,
+      { plugin },
+    );
+    this.fn = fn;
+  }
+}
+
+export class SignalUnsupportedError extends HotswapError<'HOTSWAP_ERR_SIGNAL_UNSUPPORTED'> {
+  constructor(signal: string, platform: string) {
+    super(
+      'HOTSWAP_ERR_SIGNAL_UNSUPPORTED',
+      `signal ${signal} cannot be used on ${platform}: call manager.reload() from your own trigger ` +
+        '(an admin route, process.on("message"), a file watcher) instead',
+    );
+  }
+}
+
+export class ProcessNotFoundError extends HotswapError<'HOTSWAP_ERR_PROCESS_NOT_FOUND'> {
+  constructor(pid: number, cause?: unknown) {
+    super('HOTSWAP_ERR_PROCESS_NOT_FOUND', `no process with pid ${pid} can be signalled`, { cause });
+  }
+}
+
+/** A one-line description of any thrown value, for messages. */
+export function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
