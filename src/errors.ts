@@ -24,6 +24,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_WHITELISTED_PLUGIN_MISSING',
   'HOTSWAP_ERR_HOOK_FAILED',
   'HOTSWAP_ERR_HOOK_TIMEOUT',
+  'HOTSWAP_ERR_EXTENSION_FAILED',
   'HOTSWAP_ERR_RELOAD_VETOED',
   'HOTSWAP_ERR_PLUGIN_NOT_FOUND',
   'HOTSWAP_ERR_FUNCTION_NOT_FOUND',
@@ -212,6 +213,12 @@ export class HookTimeoutError extends HotswapError<'HOTSWAP_ERR_HOOK_TIMEOUT'> {
     );
     this.hook = hook;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+export class ExtensionFailedError extends HotswapError<'HOTSWAP_ERR_EXTENSION_FAILED'> {
+  constructor(cause: unknown) {
+    super('HOTSWAP_ERR_EXTENSION_FAILED', `the manager's extension() factory threw: ${describe(cause)}`, { cause });
   }
 }
 

@@ -1,0 +1,25 @@
+/** `hotswap`: the host API. */
+export { PluginManager } from './runtime/manager.js';
+export type { PluginManagerEvents } from './runtime/manager.js';
+export type {
+  GenerationInfo,
+  PluginDetail,
+  PluginManagerOptions,
+  PluginStatus,
+  ReloadFailure,
+  ReloadOutcome,
+  ReloadStage,
+  ReloadSuccess,
+} from './runtime/options.js';
+export { FunctionArtifactLoader } from './runtime/loader.js';
+export type { ArtifactLoader, LoadedArtifact } from './runtime/loader.js';
+export type { Logger } from './runtime/logger.js';
+export type { PluginHandle } from './runtime/generation.js';
+export type { ManagerStatus, PluginStatusEntry, RetiredGenerationStatus } from './runtime/status.js';
+export type { SuspectedLeak } from './runtime/leak-detector.js';
+export type { ReloadEndMessage, ReloadKind, ReloadStartMessage } from './runtime/diagnostics.js';
+export { DEFAULT_RELOAD_SIGNAL } from './runtime/signal.js';
+export { MANIFEST_FORMAT, MANIFEST_SUFFIX, parseManifest } from './artifact/manifest.js';
+export type { ExternalDependency, Manifest } from './artifact/manifest.js';
+export { HOTSWAP_VERSION } from './version.js';
+export * from './errors.js';

@@ -1,0 +1,21 @@
+/**
+ * diagnostics_channel events, for tracing and metrics without a logger:
+ * - `hotswap:reload:start` `{ generation, kind }` when a load or reload begins;
+ * - `hotswap:reload:end` `{ generation, kind, outcome }` when it has an outcome.
+ */
+import { channel } from 'node:diagnostics_channel';
+import type { ReloadOutcome } from './options.js';
+
+export const reloadStartChannel = channel('hotswap:reload:start');
+export const reloadEndChannel = channel('hotswap:reload:end');
+
+export type ReloadKind = 'load' | 'reload';
+
+export interface ReloadStartMessage {
+  readonly generation: number;
+  readonly kind: ReloadKind;
+}
+
+export interface ReloadEndMessage extends ReloadStartMessage {
+  readonly outcome: ReloadOutcome;
+}

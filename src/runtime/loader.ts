@@ -1,0 +1,82 @@
+/**
+ * Loading an artifact into the running process: read it, check its sha256 against the manifest,
+ * compile it, evaluate it. This is the typed seam `PluginManagerOptions.loader`.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { ARTIFACT_PARAMETERS, stableArtifactPath } from '../artifact/format.js';
+import type { Manifest } from '../artifact/manifest.js';
+import { ArtifactMissingError, HashMismatchError, PluginEvaluationError } from '../errors.js';
+
+/** What evaluating an artifact produced: its CommonJS `module.exports`. */
+export interface LoadedArtifact {
+  readonly exports: unknown;
+}
+
+export interface ArtifactLoader {
+  /**
+   * Loads the artifact `manifest` names from directory `dir`. Rejects with a HotswapError
+   * (ArtifactMissingError, HashMismatchError, PluginEvaluationError) naming the plugin.
+   */
+  load(manifest: Manifest, dir: string): Promise<LoadedArtifact>;
+}
+
+let compilationCacheDisabled = false;
+
+/**
+ * V8 keeps every compiled source in its compilation cache, which keeps every old plugin version
+ * alive (measured: +340 MB after 200 versions of a 1.6 MB module). Turning the cache off makes
+ * old versions collectable. Process-wide: identical eval/new Function sources are then compiled
+ * again instead of reused, which costs nothing a server notices.
+ */
+function disableCompilationCache(): void {
+  if (compilationCacheDisabled) return;
+  setFlagsFromString('--no-compilation-cache');
+  compilationCacheDisabled = true;
+}
+
+/** The default loader: `new Function` with a stable `//# sourceURL` per plugin (see artifact/format.ts). */
+export class FunctionArtifactLoader implements ArtifactLoader {
+  /** One `require` per plugin: externals resolve from the host's node_modules, as from the artifact's directory. */
+  readonly #requires = new Map<string, NodeJS.Require>();
+
+  constructor() {
+    disableCompilationCache();
+  }
+
+  async load(manifest: Manifest, dir: string): Promise<LoadedArtifact> {
+    const file = join(dir, manifest.artifact);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      throw new ArtifactMissingError(manifest.name, file, error);
+    }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== manifest.sha256) throw new HashMismatchError(manifest.name, file, manifest.sha256, actual);
+
+    const stablePath = stableArtifactPath(dir, manifest.name);
+    const source = `${bytes.toString('utf8')}\n//# sourceURL=${stablePath}`;
+    const module = { exports: {} as unknown };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling the artifact is this loader's job
+      const evaluate = new Function(...ARTIFACT_PARAMETERS, source);
+      evaluate(module, module.exports, this.#requireFor(stablePath), stablePath, dirname(stablePath));
+    } catch (error) {
+      throw new PluginEvaluationError(manifest.name, error);
+    }
+    return { exports: module.exports };
+  }
+
+  #requireFor(stablePath: string): NodeJS.Require {
+    let require = this.#requires.get(stablePath);
+    if (require === undefined) {
+      require = createRequire(stablePath);
+      this.#requires.set(stablePath, require);
+    }
+    return require;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The logging seam. hotswap logs through this interface only; pass your own (pino, winston, a
+ * test spy) in `new PluginManager({ logger })`.
+ */
+import { debuglog } from 'node:util';
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const debug = debuglog('hotswap');
+
+/**
+ * The default logger: debug and info through `util.debuglog('hotswap')` (shown with
+ * `NODE_DEBUG=hotswap`), warnings and errors on stderr, since they name something to fix.
+ */
+export const defaultLogger: Logger = {
+  debug: (message) => debug(message),
+  info: (message) => debug(message),
+  warn: (message) => console.warn(`hotswap: ${message}`),
+  error: (message) => console.error(`hotswap: ${message}`),
+};

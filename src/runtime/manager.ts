@@ -1,0 +1,254 @@
+/**
+ * PluginManager: loads the plugins of a directory into generations, reloads them atomically while
+ * calls are running, and frees old generations once they have drained.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import {
+  AlreadyLoadedError,
+  HotswapError,
+  ManagerClosedError,
+  NotLoadedError,
+  PluginEvaluationError,
+} from '../errors.js';
+import { reloadEndChannel, reloadStartChannel, type ReloadKind } from './diagnostics.js';
+import { discoverPlugins } from './discover.js';
+import type { Generation, PluginHandle } from './generation.js';
+import { LeakDetector } from './leak-detector.js';
+import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
+import { buildNextGeneration, StageError, type Attempt } from './next-generation.js';
+import {
+  resolveOptions,
+  type GenerationInfo,
+  type PluginManagerOptions,
+  type ReloadOutcome,
+  type ResolvedOptions,
+} from './options.js';
+import { Pins } from './pin.js';
+import { Reclaimer } from './reclaimer.js';
+import { DEFAULT_RELOAD_SIGNAL, listenForSignal } from './signal.js';
+import { statusOf, type ManagerStatus } from './status.js';
+
+/** Events a PluginManager emits. */
+export interface PluginManagerEvents {
+  /** After every load or reload, with its outcome. */
+  reload: [outcome: ReloadOutcome];
+  /** After a replaced generation was freed and its onFree hooks ran. */
+  freed: [generation: GenerationInfo];
+}
+
+interface PendingReload {
+  kind: ReloadKind;
+  data: unknown;
+  promise: Promise<ReloadOutcome>;
+}
+
+export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<PluginManagerEvents> {
+  readonly #options: ResolvedOptions<Ext>;
+  readonly #loader: ArtifactLoader;
+  readonly #leaks = new LeakDetector();
+  readonly #reclaimer: Reclaimer<Ext>;
+  readonly #pins = new Pins<Ext>();
+  #current: Generation<Ext> | undefined;
+  #nextId = 1;
+  #running: Promise<ReloadOutcome> | undefined;
+  #pending: PendingReload | undefined;
+  #loadCalled = false;
+  #closed = false;
+  #reloadCount = 0;
+  #failedCount = 0;
+  #lastOutcome: ReloadOutcome | undefined;
+  readonly #signalListeners = new Set<() => void>();
+
+  constructor(options: PluginManagerOptions<Ext>) {
+    super();
+    this.#options = resolveOptions(options);
+    this.#loader = this.#options.loader ?? new FunctionArtifactLoader();
+    this.#reclaimer = new Reclaimer<Ext>({
+      freeDelay: this.#options.freeDelay,
+      drainTimeout: this.#options.drainTimeout,
+      hookTimeout: this.#options.hookTimeout,
+      logger: this.#options.logger,
+      leaks: this.#leaks,
+      onFreed: (generation) => this.emit('freed', generation),
+    });
+    if (this.#options.sourceMaps) process.setSourceMapsEnabled(true);
+  }
+
+  /**
+   * Loads every plugin of `pluginDir` into the first generation. Resolves to an outcome; rejects
+   * only for programmer errors (called twice, called after close()).
+   */
+  load(data?: unknown): Promise<ReloadOutcome> {
+    this.#assertOpen('load');
+    if (this.#loadCalled) return Promise.reject(new AlreadyLoadedError());
+    this.#loadCalled = true;
+    return this.#schedule('load', data);
+  }
+
+  /**
+   * Builds the next generation from what is in `pluginDir` now and swaps it in if every stage
+   * succeeds. One load or reload runs at a time: a reload called while one runs is queued behind it,
+   * and further calls made while one is queued join the queued one (its `data` is the latest given),
+   * so a burst of triggers costs at most one extra reload.
+   */
+  reload(data?: unknown): Promise<ReloadOutcome> {
+    this.#assertOpen('reload');
+    if (!this.#loadCalled) return Promise.reject(new NotLoadedError('reload'));
+    return this.#schedule('reload', data);
+  }
+
+  /**
+   * Calls `functions[fn]` of `plugin` in the current generation (or the pinned one, inside `pin`).
+   * The call counts as in flight on that generation until its returned promise settles.
+   */
+  invoke<R = unknown>(plugin: string, fn: string, ...args: unknown[]): R {
+    return this.#generationFor('invoke').invoke(plugin, fn, args) as R;
+  }
+
+  /** The plugin's functions in the current (or pinned) generation; each call is counted in flight. */
+  find(plugin: string): PluginHandle {
+    return this.#generationFor('find').handle(plugin);
+  }
+
+  /**
+   * Runs `callback` with the current generation pinned: every invoke/find inside it, across awaits,
+   * uses that generation even if a reload swaps in another meanwhile. Counts as one call in flight
+   * until the callback settles. Nested pins keep the outer generation.
+   */
+  pin<T>(callback: () => T | Promise<T>): Promise<T> {
+    return this.#pins.run(this.#generationFor('pin'), callback);
+  }
+
+  /** Reloads whenever the process receives `signal`; returns a function that stops listening. */
+  reloadOnSignal(signal: NodeJS.Signals = DEFAULT_RELOAD_SIGNAL, data?: unknown): () => void {
+    this.#assertOpen('reloadOnSignal');
+    const stop = listenForSignal(signal, () => {
+      this.#options.logger.info(`${signal} received: reloading`);
+      if (this.#closed) return;
+      this.reload(data).catch((error: unknown) => this.#options.logger.error(String(error)));
+    });
+    const remove = (): void => {
+      stop();
+      this.#signalListeners.delete(remove);
+    };
+    this.#signalListeners.add(remove);
+    return remove;
+  }
+
+  /** A snapshot of the manager: current generation, versions, reloads, generations awaiting free, leaks. */
+  status(): ManagerStatus {
+    return statusOf({
+      current: this.#current,
+      retired: this.#reclaimer.retired,
+      reloadCount: this.#reloadCount,
+      failedCount: this.#failedCount,
+      lastOutcome: this.#lastOutcome,
+      leaks: this.#leaks.suspects(Date.now(), this.#options.leakGracePeriod),
+      closed: this.#closed,
+    });
+  }
+
+  /**
+   * Stops listening to signals, waits for a running reload, then frees every generation (the current
+   * one included) whatever is in flight, running all onFree hooks. The manager cannot be used after.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const remove of [...this.#signalListeners]) remove();
+    await this.#pending?.promise;
+    await this.#running;
+    const current = this.#current;
+    this.#current = undefined;
+    if (current !== undefined) this.#reclaimer.retire(current, Date.now());
+    await this.#reclaimer.freeAll();
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closed) throw new ManagerClosedError(operation);
+  }
+
+  #generationFor(operation: string): Generation<Ext> {
+    const generation = this.#pins.pinned() ?? this.#current;
+    if (generation !== undefined) return generation;
+    throw this.#closed ? new ManagerClosedError(operation) : new NotLoadedError(operation);
+  }
+
+  #schedule(kind: ReloadKind, data: unknown): Promise<ReloadOutcome> {
+    if (this.#pending !== undefined) {
+      this.#pending.data = data;
+      return this.#pending.promise;
+    }
+    const running = this.#running;
+    if (running === undefined) return this.#start(kind, data);
+    const pending: PendingReload = { kind, data, promise: Promise.resolve(undefined as never) };
+    pending.promise = running.then(() => {
+      this.#pending = undefined;
+      return this.#start(pending.kind, pending.data);
+    });
+    this.#pending = pending;
+    return pending.promise;
+  }
+
+  #start(kind: ReloadKind, data: unknown): Promise<ReloadOutcome> {
+    const run = this.#perform(kind, data).finally(() => {
+      if (this.#running === run) this.#running = undefined;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #perform(kind: ReloadKind, data: unknown): Promise<ReloadOutcome> {
+    const id = this.#nextId++;
+    const startedAt = performance.now();
+    if (reloadStartChannel.hasSubscribers) reloadStartChannel.publish({ generation: id, kind });
+    const attempt: Attempt = { created: [] };
+    let outcome: ReloadOutcome;
+    try {
+      const manifests = await discoverPlugins(this.#options.pluginDir, this.#options.whitelist).catch((error: unknown) => {
+        throw new StageError('discover', asHotswapError(error));
+      });
+      const next = await buildNextGeneration(id, manifests, this.#current, this.#options, this.#loader, data, attempt);
+      this.#swap(next.generation);
+      if (kind === 'reload') this.#reloadCount++;
+      outcome = { ok: true, generation: id, details: next.details, durationMs: performance.now() - startedAt };
+      this.#options.logger.info(
+        `generation ${id} is current: ${next.details.map((d) => `${d.name}@${d.version} ${d.status}`).join(', ')}`,
+      );
+    } catch (thrown) {
+      const failure = thrown instanceof StageError ? thrown : new StageError('load', asHotswapError(thrown));
+      // Free what this attempt loaded, newest first; the current generation was never touched.
+      for (const instance of attempt.created.reverse()) await this.#reclaimer.freeInstance(instance);
+      this.#failedCount++;
+      outcome = {
+        ok: false,
+        error: failure.error,
+        stage: failure.stage,
+        plugin: failure.error.plugin,
+        durationMs: performance.now() - startedAt,
+      };
+      this.#options.logger.warn(`${kind} failed at ${failure.stage}: ${failure.error.message}`);
+    }
+    this.#lastOutcome = outcome;
+    if (reloadEndChannel.hasSubscribers) reloadEndChannel.publish({ generation: id, kind, outcome });
+    this.emit('reload', outcome);
+    return outcome;
+  }
+
+  /** The atomic part of a reload: one assignment makes the new generation current. */
+  #swap(next: Generation<Ext>): void {
+    for (const instance of next.instances.values()) instance.generations++;
+    const now = Date.now();
+    next.state = 'current';
+    next.swappedAt = now;
+    const previous = this.#current;
+    this.#current = next;
+    if (previous !== undefined) this.#reclaimer.retire(previous, now);
+  }
+}
+
+function asHotswapError(error: unknown): HotswapError {
+  return error instanceof HotswapError ? error : new PluginEvaluationError('(unknown)', error);
+}
+

@@ -1,0 +1,160 @@
+/**
+ * Options of `new PluginManager(...)`, their defaults, and their validation.
+ */
+import { InvalidArgumentError, type HotswapError } from '../errors.js';
+import type { ArtifactLoader } from './loader.js';
+import { defaultLogger, type Logger } from './logger.js';
+
+/** A generation as callbacks see it. */
+export interface GenerationInfo {
+  readonly id: number;
+  readonly plugins: readonly { readonly name: string; readonly version: string; readonly sha256: string }[];
+}
+
+export interface PluginManagerOptions<Ext = Record<string, unknown>> {
+  /** Directory holding the manifests and artifacts that `hotswap build` wrote. */
+  pluginDir: string;
+  /**
+   * Milliseconds to keep a replaced generation after the swap before it may be freed, even when no
+   * counted call is running on it: time for work hotswap cannot count (a callback a plugin handed
+   * out) to finish.
+   * @default 5000
+   */
+  freeDelay?: number;
+  /**
+   * Milliseconds after the swap at which a replaced generation is freed even though calls are still
+   * in flight on it (a warning names it). Must be at least `freeDelay`.
+   * @default 60000
+   */
+  drainTimeout?: number;
+  /**
+   * Milliseconds an asynchronous hook (onLoad, onInit, onFree, onReload) may take before the
+   * reload fails with HOTSWAP_ERR_HOOK_TIMEOUT.
+   * @default 10000
+   */
+  hookTimeout?: number;
+  /**
+   * Builds the extension object of each generation's vault; called once per generation.
+   * @default () => ({})
+   */
+  extension?: () => Ext;
+  /**
+   * Runs last in every load and reload, after every hook succeeded and before the swap. Return
+   * `false` (or throw) to veto: the new generation is discarded and the current one keeps serving.
+   */
+  onReload?: (next: GenerationInfo, prev: GenerationInfo | undefined) => boolean | void | Promise<boolean | void>;
+  /** Load only these plugins; each of them must be present. @default every plugin in pluginDir */
+  whitelist?: readonly string[];
+  /** @default warnings on stderr, debug through `NODE_DEBUG=hotswap` */
+  logger?: Logger;
+  /** How artifacts are compiled into the process. @default new FunctionArtifactLoader() */
+  loader?: ArtifactLoader;
+  /**
+   * Milliseconds after its free at which a plugin version still alive is reported by
+   * `status().leaks`.
+   * @default 30000
+   */
+  leakGracePeriod?: number;
+  /**
+   * Turn on Node's source-map support (`process.setSourceMapsEnabled(true)`) so stack traces from
+   * plugin code name the original .ts files. Process-wide.
+   * @default true
+   */
+  sourceMaps?: boolean;
+}
+
+export interface ResolvedOptions<Ext> {
+  readonly pluginDir: string;
+  readonly freeDelay: number;
+  readonly drainTimeout: number;
+  readonly hookTimeout: number;
+  readonly extension: () => Ext;
+  readonly onReload: PluginManagerOptions<Ext>['onReload'];
+  readonly whitelist: readonly string[] | undefined;
+  readonly logger: Logger;
+  readonly loader: ArtifactLoader | undefined;
+  readonly leakGracePeriod: number;
+  readonly sourceMaps: boolean;
+}
+
+export const defaults = {
+  freeDelay: 5000,
+  drainTimeout: 60000,
+  hookTimeout: 10000,
+  leakGracePeriod: 30000,
+} as const;
+
+export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): ResolvedOptions<Ext> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
+  if (typeof options.pluginDir !== 'string' || options.pluginDir === '') {
+    throw new InvalidArgumentError('pluginDir', 'expected a non-empty string');
+  }
+  const ms = (name: keyof typeof defaults): number => {
+    const value = options[name] ?? defaults[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new InvalidArgumentError(name, `expected a finite number of milliseconds >= 0, got ${String(value)}`);
+    }
+    return value;
+  };
+  const freeDelay = ms('freeDelay');
+  const drainTimeout = ms('drainTimeout');
+  if (drainTimeout < freeDelay) {
+    throw new InvalidArgumentError('drainTimeout', `${drainTimeout} ms is shorter than freeDelay (${freeDelay} ms)`);
+  }
+  for (const fn of ['extension', 'onReload'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function') {
+      throw new InvalidArgumentError(fn, 'expected a function');
+    }
+  }
+  if (options.whitelist !== undefined && (!Array.isArray(options.whitelist) || options.whitelist.some((n) => typeof n !== 'string'))) {
+    throw new InvalidArgumentError('whitelist', 'expected an array of plugin names');
+  }
+  return {
+    pluginDir: options.pluginDir,
+    freeDelay,
+    drainTimeout,
+    hookTimeout: ms('hookTimeout'),
+    extension: options.extension ?? (() => ({}) as Ext),
+    onReload: options.onReload,
+    whitelist: options.whitelist,
+    logger: options.logger ?? defaultLogger,
+    loader: options.loader,
+    leakGracePeriod: ms('leakGracePeriod'),
+    sourceMaps: options.sourceMaps ?? true,
+  };
+}
+
+/** Where in a load or reload a failure happened. */
+export type ReloadStage = 'discover' | 'load' | 'onLoad' | 'vault' | 'onInit' | 'onReload';
+
+/** What happened to one plugin in a successful load or reload. */
+export type PluginStatus = 'ok' | 'unchanged' | 'not reloadable' | 'removed';
+
+export interface PluginDetail {
+  readonly name: string;
+  readonly status: PluginStatus;
+  /** The version serving after the swap (for `removed`: the version that was removed). */
+  readonly version: string;
+  /** The version it replaced, when a plugin was reloaded. */
+  readonly previousVersion?: string;
+}
+
+export interface ReloadSuccess {
+  readonly ok: true;
+  /** Id of the generation now current. */
+  readonly generation: number;
+  readonly details: readonly PluginDetail[];
+  readonly durationMs: number;
+}
+
+export interface ReloadFailure {
+  readonly ok: false;
+  readonly error: HotswapError;
+  readonly stage: ReloadStage;
+  /** The plugin at fault, when one is. */
+  readonly plugin: string | undefined;
+  readonly durationMs: number;
+}
+
+/** What `load()` and `reload()` resolve to; they reject only for programmer errors. */
+export type ReloadOutcome = ReloadSuccess | ReloadFailure;

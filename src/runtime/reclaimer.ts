@@ -1,0 +1,123 @@
+/**
+ * Freeing retired generations. A retired generation is freed once it has drained (no call in
+ * flight) and `freeDelay` has passed since the swap, or when `drainTimeout` has passed since the
+ * swap whatever is still running (with a warning). Freeing runs onFree, in reverse load order, for
+ * each instance no newer generation still holds, then forgets the generation.
+ */
+import { describe } from '../errors.js';
+import type { Generation } from './generation.js';
+import { runHook } from './hooks.js';
+import type { PluginInstance } from './instance.js';
+import type { LeakDetector } from './leak-detector.js';
+import type { Logger } from './logger.js';
+import type { GenerationInfo } from './options.js';
+
+export interface ReclaimerOptions {
+  readonly freeDelay: number;
+  readonly drainTimeout: number;
+  readonly hookTimeout: number;
+  readonly logger: Logger;
+  readonly leaks: LeakDetector;
+  /** Told about each generation once its onFree hooks have run. */
+  readonly onFreed: (generation: GenerationInfo) => void;
+}
+
+interface Retirement {
+  readonly delay: NodeJS.Timeout;
+  readonly deadline: NodeJS.Timeout;
+  delayPassed: boolean;
+}
+
+export class Reclaimer<Ext> {
+  readonly #options: ReclaimerOptions;
+  readonly #retired = new Map<Generation<Ext>, Retirement>();
+  readonly #freeing = new Set<Promise<void>>();
+
+  constructor(options: ReclaimerOptions) {
+    this.#options = options;
+  }
+
+  /** Generations swapped out and not yet freed, oldest first. */
+  get retired(): Generation<Ext>[] {
+    return [...this.#retired.keys()];
+  }
+
+  /** Takes a generation that was just swapped out. */
+  retire(generation: Generation<Ext>, now: number): void {
+    generation.state = 'retired';
+    generation.retiredAt = now;
+    const { freeDelay, drainTimeout, logger } = this.#options;
+    // The free delay keeps the process alive (onFree should run, to close what the plugin opened);
+    // the drain deadline does not: a process that has nothing else to do may exit before it.
+    const delay = setTimeout(() => {
+      retirement.delayPassed = true;
+      if (generation.inFlight === 0) this.#free(generation);
+    }, freeDelay);
+    const deadline = setTimeout(() => {
+      logger.warn(
+        `generation ${generation.id} still has ${generation.inFlight} call(s) in flight after drainTimeout ` +
+          `(${drainTimeout} ms): freeing it anyway`,
+      );
+      this.#free(generation);
+    }, drainTimeout).unref();
+    const retirement: Retirement = { delay, deadline, delayPassed: false };
+    this.#retired.set(generation, retirement);
+    generation.onDrained = () => {
+      if (retirement.delayPassed) this.#free(generation);
+    };
+  }
+
+  /** Frees every retired generation now, drained or not, and waits for all onFree hooks. */
+  async freeAll(): Promise<void> {
+    for (const generation of this.#retired.keys()) this.#free(generation);
+    await Promise.all(this.#freeing);
+  }
+
+  /** Waits for the onFree hooks that are running now. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#freeing);
+  }
+
+  #free(generation: Generation<Ext>): void {
+    const retirement = this.#retired.get(generation);
+    if (retirement === undefined) return; // already freed
+    clearTimeout(retirement.delay);
+    clearTimeout(retirement.deadline);
+    this.#retired.delete(generation);
+    generation.state = 'freed';
+    generation.onDrained = undefined;
+    const done = this.releaseInstances([...generation.instances.values()])
+      .then(() => this.#options.onFreed(generation.info()))
+      .finally(() => this.#freeing.delete(done));
+    this.#freeing.add(done);
+  }
+
+  /**
+   * Drops one generation's hold on each instance and runs onFree, in reverse load order, for the
+   * instances nothing holds any more. onFree failures are logged: the generation is gone either way.
+   */
+  async releaseInstances(instances: readonly PluginInstance[]): Promise<void> {
+    for (const instance of [...instances].reverse()) {
+      instance.generations--;
+      if (instance.generations > 0) continue;
+      await this.freeInstance(instance);
+    }
+  }
+
+  /** Runs onFree once for an instance that owns resources, then watches it for collection. */
+  async freeInstance(instance: PluginInstance): Promise<void> {
+    if (instance.freed) return;
+    instance.freed = true;
+    const { hookTimeout, logger, leaks } = this.#options;
+    const onFree = instance.definition.onFree;
+    if (instance.loaded && onFree !== undefined) {
+      try {
+        await runHook(instance.name, 'onFree', hookTimeout, () => onFree.call(instance.definition));
+      } catch (error) {
+        logger.error(describe(error));
+      }
+    }
+    logger.debug(`freed plugin ${instance.name} version ${instance.version}`);
+    leaks.watch(instance.definition, instance.name, instance.version, Date.now());
+  }
+}

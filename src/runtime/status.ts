@@ -1,0 +1,89 @@
+/**
+ * `manager.status()`: a plain, JSON-serialisable snapshot for logs, admin routes and the CLI.
+ */
+import type { Generation } from './generation.js';
+import type { SuspectedLeak } from './leak-detector.js';
+import type { ReloadOutcome } from './options.js';
+
+export interface PluginStatusEntry {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly reloadable: boolean;
+}
+
+export interface RetiredGenerationStatus {
+  readonly id: number;
+  /** When it was swapped out (ms since the epoch). */
+  readonly retiredAt: number;
+  /** Calls still running on it. */
+  readonly inFlight: number;
+  readonly plugins: readonly string[];
+}
+
+export interface ManagerStatus {
+  readonly closed: boolean;
+  /** The generation serving calls, if a load succeeded. */
+  readonly current:
+    | { readonly id: number; readonly swappedAt: number; readonly inFlight: number; readonly plugins: readonly PluginStatusEntry[] }
+    | undefined;
+  /** Successful reloads since load (the load itself not counted). */
+  readonly reloadCount: number;
+  /** Loads and reloads that failed. */
+  readonly failedCount: number;
+  readonly lastOutcome:
+    | { readonly ok: true; readonly generation: number }
+    | { readonly ok: false; readonly code: string; readonly message: string; readonly stage: string; readonly plugin: string | undefined }
+    | undefined;
+  /** Replaced generations not yet freed, oldest first. */
+  readonly retired: readonly RetiredGenerationStatus[];
+  /** Freed plugin versions still alive after the leak grace period. */
+  readonly leaks: readonly SuspectedLeak[];
+}
+
+export interface StatusSources<Ext> {
+  readonly current: Generation<Ext> | undefined;
+  readonly retired: readonly Generation<Ext>[];
+  readonly reloadCount: number;
+  readonly failedCount: number;
+  readonly lastOutcome: ReloadOutcome | undefined;
+  readonly leaks: readonly SuspectedLeak[];
+  readonly closed: boolean;
+}
+
+export function statusOf<Ext>(s: StatusSources<Ext>): ManagerStatus {
+  const current = s.current;
+  const outcome = s.lastOutcome;
+  return {
+    closed: s.closed,
+    current:
+      current === undefined
+        ? undefined
+        : {
+            id: current.id,
+            swappedAt: current.swappedAt ?? 0,
+            inFlight: current.inFlight,
+            plugins: [...current.instances.values()].map((i) => ({
+              name: i.name,
+              version: i.version,
+              sha256: i.sha256,
+              reloadable: i.reloadable,
+            })),
+          },
+    reloadCount: s.reloadCount,
+    failedCount: s.failedCount,
+    lastOutcome:
+      outcome === undefined
+        ? undefined
+        : outcome.ok
+          ? { ok: true, generation: outcome.generation }
+          : { ok: false, code: outcome.error.code, message: outcome.error.message, stage: outcome.stage, plugin: outcome.plugin },
+    retired: s.retired.map((g) => ({
+      id: g.id,
+      retiredAt: g.retiredAt ?? 0,
+      inFlight: g.inFlight,
+      plugins: [...g.instances.values()].map((i) => `${i.name}@${i.version}`),
+    })),
+    leaks: s.leaks,
+  };
+}
