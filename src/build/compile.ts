@@ -1,0 +1,63 @@
+/**
+ * One plugin from source to final artifact text, in memory: esbuild's output with its source map
+ * shifted for the `new Function` wrapper, hashed, and with its external packages listed. Nothing
+ * is written here, so `buildPlugins` can refuse to write anything when any plugin fails.
+ */
+import { createHash } from 'node:crypto';
+import { build, type BuildResult, type Metafile } from 'esbuild';
+import { WRAPPER_LINES } from '../artifact/format.js';
+import type { ExternalDependency } from '../artifact/manifest.js';
+import type { BuildMessage } from '../errors.js';
+import { esbuildOptions } from './esbuild-config.js';
+import { collectExternals } from './externals.js';
+import { buildFailed, toBuildMessage } from './messages.js';
+import type { BuildSettings } from './options.js';
+import type { PluginSource } from './plugin-source.js';
+import { shiftInlineSourceMap } from './source-map.js';
+
+export interface CompiledPlugin {
+  readonly source: PluginSource;
+  /** The final artifact text: exactly the bytes written and hashed. */
+  readonly text: string;
+  /** sha256 of `text` as UTF-8, hex. */
+  readonly sha256: string;
+  readonly externals: readonly ExternalDependency[];
+  readonly warnings: readonly BuildMessage[];
+  /** performance.now() when the compile started. */
+  readonly startedAt: number;
+}
+
+/** Compiles one plugin; throws BuildFailedError naming file:line:col on a compile error. */
+export async function compilePlugin(source: PluginSource, settings: BuildSettings): Promise<CompiledPlugin> {
+  const startedAt = performance.now();
+  let result: BuildResult;
+  try {
+    result = await build(esbuildOptions(source, settings));
+  } catch (error) {
+    throw buildFailed(source.name, error);
+  }
+  return finishCompile(source, settings, result, startedAt);
+}
+
+/** The part shared with watch mode: from a successful esbuild result to the final artifact. */
+export async function finishCompile(
+  source: PluginSource,
+  settings: BuildSettings,
+  result: Pick<BuildResult, 'outputFiles' | 'metafile' | 'warnings'>,
+  startedAt: number,
+): Promise<CompiledPlugin> {
+  const output = result.outputFiles?.find((file) => file.path.endsWith('.js'));
+  if (output === undefined || result.metafile === undefined) {
+    throw buildFailed(source.name, new Error('esbuild produced no JavaScript output'));
+  }
+  const text = settings.sourcemap ? shiftInlineSourceMap(output.text, WRAPPER_LINES) : output.text;
+  const externals = await collectExternals(result.metafile as Metafile, source.dir);
+  return {
+    source,
+    text,
+    sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
+    externals,
+    warnings: result.warnings.map(toBuildMessage),
+    startedAt,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Options and results of the builder: the typed seam between `buildPlugins` / `watchPlugins` and
+ * their callers (the CLI, tests, a host's own dev tooling).
+ */
+import type { Manifest } from '../artifact/manifest.js';
+import type { BuildFailedError, BuildMessage, HotswapError } from '../errors.js';
+
+/** Where the builder reports progress. `info`: one line per plugin built; `debug`: details. */
+export interface BuildLogger {
+  info(message: string): void;
+  debug(message: string): void;
+  warn(message: string): void;
+}
+
+export interface BuildPluginsOptions {
+  /** Plugin directories; each one's base name is the plugin name, its root module is `index.ts` (or .mts/.tsx/.js/.mjs). */
+  readonly pluginDirs: readonly string[];
+  /** Directory the artifacts and manifests are written to; created when missing. Must not be inside a plugin. */
+  readonly outDir: string;
+  /** Version label written into every manifest. @default the first 12 hex digits of the artifact's sha256 */
+  readonly version?: string | undefined;
+  /** Bundle npm dependencies into the artifact instead of `require`-ing them from the host. @default false */
+  readonly bundleDeps?: boolean | undefined;
+  /** Embed an inline source map (stack traces then name the original .ts lines). @default true */
+  readonly sourcemap?: boolean | undefined;
+  /** @default a logger that drops everything */
+  readonly logger?: BuildLogger | undefined;
+}
+
+/** What one plugin's build wrote. */
+export interface PluginBuildResult {
+  /** The manifest as written to `manifestPath`. */
+  readonly manifest: Manifest;
+  readonly manifestPath: string;
+  readonly artifactPath: string;
+  /** Size of the artifact in bytes. */
+  readonly bytes: number;
+  /** Time from the start of the compile to the manifest being in place. */
+  readonly durationMs: number;
+  /** esbuild warnings (the build succeeded regardless). */
+  readonly warnings: readonly BuildMessage[];
+}
+
+export interface WatchPluginsOptions extends BuildPluginsOptions {
+  /** Called after every successful (re)build of one plugin, once its new manifest is in place. */
+  onBuild(result: PluginBuildResult): void;
+  /** Called when a (re)build fails; watching goes on and the previous artifact stays in place. */
+  onError(error: BuildFailedError | HotswapError | Error): void;
+}
+
+export interface PluginWatcher {
+  /** Stops watching; resolves once no build is running any more. */
+  close(): Promise<void>;
+}
+
+const ignore = (): void => {};
+export const silentLogger: BuildLogger = { info: ignore, debug: ignore, warn: ignore };
+
+/** Options with defaults applied; what the inner modules take. */
+export interface BuildSettings {
+  /** Absolute. */
+  readonly outDir: string;
+  readonly version: string | undefined;
+  readonly bundleDeps: boolean;
+  readonly sourcemap: boolean;
+  readonly logger: BuildLogger;
+}

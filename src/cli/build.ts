@@ -1,0 +1,59 @@
+/** `hotswap build [options] <pluginDir...> <outputDir>` */
+import type { Command } from 'commander';
+import { buildPlugins, watchPlugins } from '../build/index.js';
+import { cliLogger, formatBuildLine, printError } from './report.js';
+
+interface BuildCommandOptions {
+  version?: string;
+  bundleDeps: boolean;
+  sourcemap: boolean;
+  watch: boolean;
+  verbose: boolean;
+}
+
+export function registerBuildCommand(program: Command): void {
+  program
+    .command('build')
+    .description('bundle each plugin directory into a versioned artifact and manifest in the output directory')
+    .usage('[options] <pluginDir...> <outputDir>')
+    .argument('<paths...>', 'one or more plugin directories, then the output directory')
+    .option('--version <label>', 'version label written into the manifests (default: first 12 hex digits of the sha256)')
+    .option('--bundle-deps', 'bundle npm dependencies into the artifact instead of leaving them to the host', false)
+    .option('--no-sourcemap', 'do not embed a source map')
+    .option('--watch', 'rebuild a plugin whenever one of its files changes, until interrupted', false)
+    .option('--verbose', 'log what is built, sizes and times', false)
+    .action(async (paths: string[], options: BuildCommandOptions, command: Command) => {
+      if (paths.length < 2) command.error('error: give at least one plugin directory and then the output directory');
+      const outDir = paths[paths.length - 1] as string;
+      const common = {
+        pluginDirs: paths.slice(0, -1),
+        outDir,
+        version: options.version,
+        bundleDeps: options.bundleDeps,
+        sourcemap: options.sourcemap,
+        logger: cliLogger(options.verbose),
+      };
+      const print = (line: string): void => void process.stdout.write(line + '\n');
+      if (!options.watch) {
+        for (const result of await buildPlugins(common)) print(formatBuildLine(result));
+        return;
+      }
+      const watcher = await watchPlugins({ ...common, onBuild: (result) => print(formatBuildLine(result)), onError: printError });
+      process.stderr.write(`watching ${common.pluginDirs.length} plugin(s), writing to ${outDir}; Ctrl+C to stop\n`);
+      await stopOnSignal();
+      await watcher.close();
+    });
+}
+
+/** Resolves on the first SIGINT/SIGTERM, so the watcher is closed before the process exits. */
+function stopOnSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

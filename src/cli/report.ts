@@ -1,0 +1,30 @@
+/** How the CLI prints results and errors. */
+import { HotswapError } from '../errors.js';
+import type { BuildLogger, PluginBuildResult } from '../build/index.js';
+import { formatBytes } from '../build/format-bytes.js';
+
+/** User faults (every HotswapError) get one `error CODE: message` block, no stack; bugs keep theirs. */
+export function printError(error: unknown): void {
+  if (error instanceof HotswapError) {
+    process.stderr.write(`error ${error.code}: ${error.message}\n`);
+  } else {
+    process.stderr.write(`internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+}
+
+/** One line per plugin built: name, version, size, sha256 prefix, time. */
+export function formatBuildLine(result: PluginBuildResult): string {
+  const { name, version, sha256 } = result.manifest;
+  return `built ${name} ${version} (${formatBytes(result.bytes)}, sha256 ${sha256.slice(0, 12)}, ${Math.round(result.durationMs)} ms)`;
+}
+
+/** Warnings always reach stderr; `--verbose` adds the builder's info and debug lines. */
+export function cliLogger(verbose: boolean): BuildLogger {
+  const write = (message: string): void => void process.stderr.write(message + '\n');
+  const ignore = (): void => {};
+  return {
+    info: verbose ? write : ignore,
+    debug: verbose ? (message) => write(`  ${message}`) : ignore,
+    warn: (message) => write(`warning: ${message}`),
+  };
+}
