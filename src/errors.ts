@@ -266,6 +266,11 @@ export class ProcessNotFoundError extends HotswapError<'HOTSWAP_ERR_PROCESS_NOT_
   }
 }
 
+/** Whether a value is a hotswap error (of any code). */
+export function isHotswapError(value: unknown): value is HotswapError {
+  return value instanceof HotswapError;
+}
+
 /** A one-line description of any thrown value, for messages. */
 export function describe(value: unknown): string {
   if (value instanceof Error) return value.message;

@@ -63,7 +63,7 @@ export class FunctionArtifactLoader implements ArtifactLoader {
     const module = { exports: {} as unknown };
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling the artifact is this loader's job
-      const evaluate = new Function(...ARTIFACT_PARAMETERS, source);
+      const evaluate = new Function(...ARTIFACT_PARAMETERS, source) as (...args: unknown[]) => void;
       evaluate(module, module.exports, this.#requireFor(stablePath), stablePath, dirname(stablePath));
     } catch (error) {
       throw new PluginEvaluationError(manifest.name, error);

@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
   AlreadyLoadedError,
-  HotswapError,
+  isHotswapError,
+  type HotswapError,
   ManagerClosedError,
   NotLoadedError,
   PluginEvaluationError,
@@ -249,6 +250,6 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
 }
 
 function asHotswapError(error: unknown): HotswapError {
-  return error instanceof HotswapError ? error : new PluginEvaluationError('(unknown)', error);
+  return isHotswapError(error) ? error : new PluginEvaluationError('(unknown)', error);
 }
 

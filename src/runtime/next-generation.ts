@@ -7,7 +7,8 @@ import type { Manifest } from '../artifact/manifest.js';
 import {
   ExtensionFailedError,
   HookFailedError,
-  HotswapError,
+  isHotswapError,
+  type HotswapError,
   PluginEvaluationError,
   ReloadVetoedError,
 } from '../errors.js';
@@ -42,7 +43,7 @@ async function atStage<T>(stage: ReloadStage, plugin: string | undefined, work: 
   try {
     return await work();
   } catch (error) {
-    if (error instanceof HotswapError) throw new StageError(stage, error);
+    if (isHotswapError(error)) throw new StageError(stage, error);
     // Anything else escaping a stage is a fault of plugin code evaluated there.
     throw new StageError(stage, new PluginEvaluationError(plugin ?? '(unknown)', error));
   }
@@ -92,10 +93,10 @@ export async function buildNextGeneration<Ext>(
   }
 
   for (const instance of attempt.created) {
-    const onLoad = instance.definition.onLoad;
-    if (onLoad !== undefined) {
+    const definition = instance.definition;
+    if (definition.onLoad !== undefined) {
       await atStage('onLoad', instance.name, () =>
-        runHook(instance.name, 'onLoad', options.hookTimeout, () => onLoad.call(instance.definition, data)),
+        runHook(instance.name, 'onLoad', options.hookTimeout, () => definition.onLoad?.(data)),
       );
     }
     instance.loaded = true;
@@ -111,10 +112,10 @@ export async function buildNextGeneration<Ext>(
   const generation = new Generation<Ext>(id, instances, new GenerationVault(extension));
 
   for (const instance of attempt.created) {
-    const onInit = instance.definition.onInit;
-    if (onInit === undefined) continue;
+    const definition = instance.definition;
+    if (definition.onInit === undefined) continue;
     await atStage('onInit', instance.name, () =>
-      runHook(instance.name, 'onInit', options.hookTimeout, () => onInit.call(instance.definition, generation.vault)),
+      runHook(instance.name, 'onInit', options.hookTimeout, () => definition.onInit?.(generation.vault)),
     );
   }
 

@@ -109,10 +109,10 @@ export class Reclaimer<Ext> {
     if (instance.freed) return;
     instance.freed = true;
     const { hookTimeout, logger, leaks } = this.#options;
-    const onFree = instance.definition.onFree;
-    if (instance.loaded && onFree !== undefined) {
+    const definition = instance.definition;
+    if (instance.loaded && definition.onFree !== undefined) {
       try {
-        await runHook(instance.name, 'onFree', hookTimeout, () => onFree.call(instance.definition));
+        await runHook(instance.name, 'onFree', hookTimeout, () => definition.onFree?.());
       } catch (error) {
         logger.error(describe(error));
       }
