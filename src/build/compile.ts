@@ -4,7 +4,7 @@
  * is written here, so `buildPlugins` can refuse to write anything when any plugin fails.
  */
 import { createHash } from 'node:crypto';
-import { build, type BuildResult, type Metafile } from 'esbuild';
+import { build, type BuildResult } from 'esbuild';
 import { WRAPPER_LINES } from '../artifact/format.js';
 import type { ExternalDependency } from '../artifact/manifest.js';
 import type { BuildMessage } from '../errors.js';
@@ -51,7 +51,7 @@ export async function finishCompile(
     throw buildFailed(source.name, new Error('esbuild produced no JavaScript output'));
   }
   const text = settings.sourcemap ? shiftInlineSourceMap(output.text, WRAPPER_LINES) : output.text;
-  const externals = await collectExternals(result.metafile as Metafile, source.dir);
+  const externals = await collectExternals(result.metafile, source.dir);
   return {
     source,
     text,

@@ -3,7 +3,7 @@
  * their callers (the CLI, tests, a host's own dev tooling).
  */
 import type { Manifest } from '../artifact/manifest.js';
-import type { BuildFailedError, BuildMessage, HotswapError } from '../errors.js';
+import type { BuildMessage } from '../errors.js';
 
 /** Where the builder reports progress. `info`: one line per plugin built; `debug`: details. */
 export interface BuildLogger {
@@ -44,8 +44,11 @@ export interface PluginBuildResult {
 export interface WatchPluginsOptions extends BuildPluginsOptions {
   /** Called after every successful (re)build of one plugin, once its new manifest is in place. */
   onBuild(result: PluginBuildResult): void;
-  /** Called when a (re)build fails; watching goes on and the previous artifact stays in place. */
-  onError(error: BuildFailedError | HotswapError | Error): void;
+  /**
+   * Called when a (re)build fails (a BuildFailedError for compile errors; an fs error if writing
+   * failed); watching goes on and the previous artifact and manifest stay in place.
+   */
+  onError(error: Error): void;
 }
 
 export interface PluginWatcher {

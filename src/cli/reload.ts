@@ -2,9 +2,10 @@
 import { constants } from 'node:os';
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { InvalidArgumentError, ProcessNotFoundError, SignalUnsupportedError } from '../errors.js';
+// The host's default, so the two ends cannot drift apart (signal.ts imports nothing heavy).
+import { DEFAULT_RELOAD_SIGNAL } from '../runtime/signal.js';
 
-/** The signal a host's manager listens for by default. Kept in step with src/runtime by the lead. */
-export const DEFAULT_RELOAD_SIGNAL = 'SIGUSR2';
+export { DEFAULT_RELOAD_SIGNAL };
 
 /** `usr2` and `USR2` mean SIGUSR2; anything Node does not know is refused before sending. */
 export function normaliseSignal(name: string): NodeJS.Signals {

@@ -81,7 +81,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
    * only for programmer errors (called twice, called after close()).
    */
   load(data?: unknown): Promise<ReloadOutcome> {
-    this.#assertOpen('load');
+    if (this.#closed) return Promise.reject(new ManagerClosedError('load'));
     if (this.#loadCalled) return Promise.reject(new AlreadyLoadedError());
     this.#loadCalled = true;
     return this.#schedule('load', data);
@@ -94,7 +94,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
    * so a burst of triggers costs at most one extra reload.
    */
   reload(data?: unknown): Promise<ReloadOutcome> {
-    this.#assertOpen('reload');
+    if (this.#closed) return Promise.reject(new ManagerClosedError('reload'));
     if (!this.#loadCalled) return Promise.reject(new NotLoadedError('reload'));
     return this.#schedule('reload', data);
   }
@@ -123,7 +123,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
 
   /** Reloads whenever the process receives `signal`; returns a function that stops listening. */
   reloadOnSignal(signal: NodeJS.Signals = DEFAULT_RELOAD_SIGNAL, data?: unknown): () => void {
-    this.#assertOpen('reloadOnSignal');
+    if (this.#closed) throw new ManagerClosedError('reloadOnSignal');
     const stop = listenForSignal(signal, () => {
       this.#options.logger.info(`${signal} received: reloading`);
       if (this.#closed) return;
@@ -164,10 +164,6 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     this.#current = undefined;
     if (current !== undefined) this.#reclaimer.retire(current, Date.now());
     await this.#reclaimer.freeAll();
-  }
-
-  #assertOpen(operation: string): void {
-    if (this.#closed) throw new ManagerClosedError(operation);
   }
 
   #generationFor(operation: string): Generation<Ext> {

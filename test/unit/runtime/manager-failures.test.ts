@@ -262,7 +262,7 @@ describe('PluginManager programmer errors', () => {
     assert.throws(() => manager.invoke('nope', 'version'), { code: 'HOTSWAP_ERR_PLUGIN_NOT_FOUND' });
     await manager.close();
     assert.throws(() => manager.invoke('alpha', 'version'), { code: 'HOTSWAP_ERR_MANAGER_CLOSED' });
-    assert.throws(() => manager.reload(), { code: 'HOTSWAP_ERR_MANAGER_CLOSED' });
+    await assert.rejects(manager.reload(), { code: 'HOTSWAP_ERR_MANAGER_CLOSED' });
     await ws.dispose();
   });
 });
