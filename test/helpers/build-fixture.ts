@@ -12,7 +12,7 @@ import { ARTIFACT_PARAMETERS } from '../../src/artifact/format.js';
 export interface TempDir {
   readonly path: string;
   /** Removes the directory and everything in it; safe to call twice. */
-  cleanup(): void;
+  readonly cleanup: () => void;
 }
 
 export function makeTempDir(prefix = 'hotswap-test-'): TempDir {

@@ -2,14 +2,14 @@
  * A throwaway workspace for runtime tests: plugin sources under src/, built for real with the
  * builder into out/, which is the manager's pluginDir.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { buildPlugins } from '../../src/build/index.js';
 import type { Manifest } from '../../src/artifact/manifest.js';
 import type { Logger } from '../../src/runtime/logger.js';
+import { makeTempDir, writePlugin } from './build-fixture.js';
 
 export class Workspace {
   readonly root: string;
@@ -23,22 +23,15 @@ export class Workspace {
   }
 
   static async create(): Promise<Workspace> {
-    const root = await mkdtemp(join(tmpdir(), 'hotswap-test-'));
-    const ws = new Workspace(root);
+    const ws = new Workspace(makeTempDir().path);
     await mkdir(ws.srcDir, { recursive: true });
     await mkdir(ws.outDir, { recursive: true });
     return ws;
   }
 
   /** Writes a plugin's files (paths relative to its directory; a bare string is its index.ts). */
-  async write(plugin: string, files: string | Record<string, string>): Promise<string> {
-    const dir = join(this.srcDir, plugin);
-    const entries = typeof files === 'string' ? { 'index.ts': files } : files;
-    for (const [file, text] of Object.entries(entries)) {
-      await mkdir(dirname(join(dir, file)), { recursive: true });
-      await writeFile(join(dir, file), text);
-    }
-    return dir;
+  write(plugin: string, files: string | Record<string, string>): Promise<string> {
+    return Promise.resolve(writePlugin(this.srcDir, plugin, typeof files === 'string' ? { 'index.ts': files } : files));
   }
 
   /** Builds plugins for real into out/. */

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { manifestFileName, parseManifest } from '../../../src/artifact/manifest.js';
+import { watchPlugins, type PluginBuildResult } from '../../../src/build/index.js';
+import { BuildFailedError } from '../../../src/errors.js';
+import { evaluateArtifact, makeTempDir, writePlugin } from '../../helpers/build-fixture.js';
+
+/** Callback values turned into awaitable events: no sleeps, no polling. */
+class Events<T> {
+  private readonly queued: T[] = [];
+  private readonly waiting: ((value: T) => void)[] = [];
+  push = (value: T): void => {
+    const waiter = this.waiting.shift();
+    if (waiter === undefined) this.queued.push(value);
+    else waiter(value);
+  };
+  next(): Promise<T> {
+    const value = this.queued.shift();
+    return value === undefined ? new Promise((resolve) => this.waiting.push(resolve)) : Promise.resolve(value);
+  }
+  /** Skips events until one matches: a watcher may see an intermediate state of a file. */
+  async nextMatching(predicate: (value: T) => boolean): Promise<T> {
+    for (;;) {
+      const value = await this.next();
+      if (predicate(value)) return value;
+    }
+  }
+}
+
+const source = (greeting: string): string =>
+  `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { greet: () => '${greeting}' } });\n`;
+
+/** Replaces a file in one step, so the watcher never reads it half-written. */
+function replaceFile(path: string, text: string): void {
+  writeFileSync(path + '.next', text);
+  renameSync(path + '.next', path);
+}
+
+const greetingOf = (result: PluginBuildResult): unknown =>
+  (evaluateArtifact(result.artifactPath).default as { functions: { greet(): unknown } }).functions.greet();
+
+test('watch mode rebuilds on change, reports errors without stopping, and writes the new manifest', { timeout: 60_000 }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const dir = writePlugin(tmp.path, 'live', { 'index.ts': source('one'), 'lib/other.ts': 'export const x = 1;\n' });
+  const index = join(dir, 'index.ts');
+  const outDir = join(tmp.path, 'out');
+  const builds = new Events<PluginBuildResult>();
+  const errors = new Events<Error>();
+
+  const watcher = await watchPlugins({ pluginDirs: [dir], outDir, onBuild: builds.push, onError: errors.push });
+  try {
+    const first = await builds.next();
+    assert.equal(greetingOf(first), 'one');
+
+    replaceFile(index, source('two'));
+    const second = await builds.nextMatching((r) => r.manifest.sha256 !== first.manifest.sha256);
+    assert.equal(greetingOf(second), 'two');
+    const manifestPath = join(outDir, manifestFileName('live'));
+    assert.deepEqual(parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath), second.manifest);
+
+    replaceFile(index, source('three').replace('definePlugin({', 'definePlugin({{'));
+    const error = await errors.next();
+    assert.ok(error instanceof BuildFailedError, String(error));
+    assert.match(error.message, /index\.ts:2:\d+: /);
+    // The failed rebuild left the previous pair in place.
+    assert.equal(parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath).sha256, second.manifest.sha256);
+
+    replaceFile(index, source('four'));
+    const fourth = await builds.nextMatching((r) => r.manifest.sha256 !== second.manifest.sha256);
+    assert.equal(greetingOf(fourth), 'four');
+    assert.equal(parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath).sha256, fourth.manifest.sha256);
+  } finally {
+    await watcher.close();
+  }
+});
+
+test('watchPlugins refuses invalid input before watching anything', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const fail = (): never => assert.fail('no build expected');
+  await assert.rejects(
+    watchPlugins({ pluginDirs: [join(tmp.path, 'missing')], outDir: join(tmp.path, 'out'), onBuild: fail, onError: fail }),
+    { code: 'HOTSWAP_ERR_PLUGIN_DIR_MISSING' },
+  );
+});
