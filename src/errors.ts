@@ -30,12 +30,21 @@ export const errorCodes = [
   'HOTSWAP_ERR_FUNCTION_NOT_FOUND',
   'HOTSWAP_ERR_SIGNAL_UNSUPPORTED',
   'HOTSWAP_ERR_PROCESS_NOT_FOUND',
+  'HOTSWAP_ERR_LIVE_DATA_INVALID',
+  'HOTSWAP_ERR_LIVE_TYPE_MISMATCH',
+  'HOTSWAP_ERR_LIVE_FUNCTION_NOT_FOUND',
+  'HOTSWAP_ERR_UNKNOWN_DEPENDENCY',
+  'HOTSWAP_ERR_CYCLIC_DEPENDENCY',
+  'HOTSWAP_ERR_RELOADABLE_DEPENDENCY',
+  'HOTSWAP_ERR_STATE_HANDOFF',
+  'HOTSWAP_ERR_STATIC_RELOAD',
+  'HOTSWAP_ERR_DUPLICATE_LIVE_NAME',
 ] as const;
 
 export type HotswapErrorCode = (typeof errorCodes)[number];
 
 /** The lifecycle hooks a plugin may define, as named in errors and outcomes. */
-export type HookName = 'onLoad' | 'onInit' | 'onFree' | 'onReload';
+export type HookName = 'onLoad' | 'export' | 'restore' | 'onVault' | 'onInit' | 'onFree' | 'onReload';
 
 /** Base class: `instanceof HotswapError` catches every hotswap error; switch on `code`. */
 export class HotswapError<C extends HotswapErrorCode = HotswapErrorCode> extends Error {
@@ -266,9 +275,134 @@ export class ProcessNotFoundError extends HotswapError<'HOTSWAP_ERR_PROCESS_NOT_
   }
 }
 
+export class LiveDataInvalidError extends HotswapError<'HOTSWAP_ERR_LIVE_DATA_INVALID'> {
+  /** Where in the value the offender is, e.g. `$.jobs[2].callback`. */
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super(
+      'HOTSWAP_ERR_LIVE_DATA_INVALID',
+      `not plain data at ${path}: ${detail} (live data must not hold functions, symbols or class instances, ` +
+        'which would keep old plugin code alive)',
+    );
+    this.path = path;
+  }
+}
+
+export class LiveTypeMismatchError extends HotswapError<'HOTSWAP_ERR_LIVE_TYPE_MISMATCH'> {
+  constructor(expected: string, actual: string) {
+    super('HOTSWAP_ERR_LIVE_TYPE_MISMATCH', `live data of type "${actual}" cannot be unwrapped as "${expected}"`);
+  }
+}
+
+export class LiveFunctionNotFoundError extends HotswapError<'HOTSWAP_ERR_LIVE_FUNCTION_NOT_FOUND'> {
+  readonly fn: string;
+  constructor(fn: string, generation: number) {
+    super(
+      'HOTSWAP_ERR_LIVE_FUNCTION_NOT_FOUND',
+      `no live function "${fn}" in generation ${generation}: no plugin exports it any more`,
+    );
+    this.fn = fn;
+  }
+}
+
+export class UnknownDependencyError extends HotswapError<'HOTSWAP_ERR_UNKNOWN_DEPENDENCY'> {
+  readonly dependency: string;
+  constructor(plugin: string, dependency: string) {
+    super(
+      'HOTSWAP_ERR_UNKNOWN_DEPENDENCY',
+      `plugin "${plugin}" imports "${dependency}", which is not a plugin of this generation`,
+      { plugin },
+    );
+    this.dependency = dependency;
+  }
+}
+
+export class CyclicDependencyError extends HotswapError<'HOTSWAP_ERR_CYCLIC_DEPENDENCY'> {
+  readonly cycle: readonly string[];
+  constructor(cycle: readonly string[]) {
+    super('HOTSWAP_ERR_CYCLIC_DEPENDENCY', `cyclic dependency detected: ${cycle.join(' -> ')}`, { plugin: cycle[0] });
+    this.cycle = cycle;
+  }
+}
+
+export class ReloadableDependencyError extends HotswapError<'HOTSWAP_ERR_RELOADABLE_DEPENDENCY'> {
+  constructor(plugin: string, dependency: string) {
+    super(
+      'HOTSWAP_ERR_RELOADABLE_DEPENDENCY',
+      `plugin "${plugin}" is not reloadable but imports "${dependency}", which is: it would keep ` +
+        `using a version of "${dependency}" that a reload replaced; make both reloadable or neither`,
+      { plugin },
+    );
+  }
+}
+
+export class StateHandoffError extends HotswapError<'HOTSWAP_ERR_STATE_HANDOFF'> {
+  readonly hook: 'snapshot' | 'restore';
+  constructor(plugin: string, hook: 'snapshot' | 'restore', cause: unknown) {
+    super('HOTSWAP_ERR_STATE_HANDOFF', `${hook}() of plugin "${plugin}" failed: ${describe(cause)}`, { plugin, cause });
+    this.hook = hook;
+  }
+}
+
+export class StaticReloadError extends HotswapError<'HOTSWAP_ERR_STATIC_RELOAD'> {
+  constructor() {
+    super(
+      'HOTSWAP_ERR_STATIC_RELOAD',
+      'this manager runs statically linked plugins (staticPlugins): their code is part of the program ' +
+        'and cannot be reloaded; restart the process to run new code',
+    );
+  }
+}
+
+/** Two live functions or types with one name (ignoring case): in one plugin, or in two plugins of a generation. */
+export class DuplicateLiveNameError extends HotswapError<'HOTSWAP_ERR_DUPLICATE_LIVE_NAME'> {
+  readonly liveName: string;
+  /** Free text for each place, e.g. `plugin alpha (jobs.ts)`. */
+  constructor(liveName: string, first: string, second: string) {
+    super(
+      'HOTSWAP_ERR_DUPLICATE_LIVE_NAME',
+      `live name "${liveName}" is exported by both ${first} and ${second}: live names must be unique ` +
+        '(ignoring case) across the plugins of a generation',
+    );
+    this.liveName = liveName;
+  }
+}
+
+/**
+ * Two live functions or live types whose names are equal ignoring case: the vault could not tell
+ * them apart. Raised by the build (two modules of one plugin) and by the runtime (two plugins of
+ * one generation); `first` and `second` say where each one is, in free text.
+ */
+export class DuplicateLiveNameError extends HotswapError<'HOTSWAP_ERR_DUPLICATE_LIVE_NAME'> {
+  readonly liveName: string;
+  readonly first: string;
+  readonly second: string;
+  /**
+   * @param name the live name, as first found
+   * @param first where the first one is, e.g. `plugin alpha (jobs/send.ts)`
+   * @param second where the second one is
+   */
+  constructor(name: string, first: string, second: string, options: { plugin?: string | undefined } = {}) {
+    super(
+      'HOTSWAP_ERR_DUPLICATE_LIVE_NAME',
+      `live name "${name}" is exported twice (live names are compared ignoring case): by ${first} and by ${second}; rename one`,
+      { plugin: options.plugin },
+    );
+    this.liveName = name;
+    this.first = first;
+    this.second = second;
+  }
+}
+
 /** Whether a value is a hotswap error (of any code). */
 export function isHotswapError(value: unknown): value is HotswapError {
-  return value instanceof HotswapError;
+  // Duck-typed: plugin bundles carry their own copy of the error classes (live data errors thrown
+  // in plugin code), which `instanceof` the host's classes does not recognise.
+  return (
+    value instanceof Error &&
+    typeof (value as unknown as { code?: unknown }).code === 'string' &&
+    (value as unknown as { code: string }).code.startsWith('HOTSWAP_ERR_')
+  );
 }
 
 /** A one-line description of any thrown value, for messages. */

@@ -16,6 +16,15 @@ export const ARTIFACT_PARAMETERS = ['module', 'exports', 'require', '__filename'
 /** Lines `new Function` adds before the body (`function anonymous(...\n) {\n`). */
 export const WRAPPER_LINES = 2;
 
+/**
+ * The artifact's second export besides `default`: the live functions and live types the builder
+ * found, `{ functions: { name: fn }, types: { name: class } }`. Names match the manifest's `live`.
+ */
+export const LIVE_EXPORT = '__hotswapLive';
+
+/** The default live prefix (`hotswap build --live-prefix`), matched case-insensitively. */
+export const DEFAULT_LIVE_PREFIX = 'live_';
+
 /** Content-addressed artifact file name: a new build never overwrites the file a host may be reading. */
 export function artifactFileName(plugin: string, sha256: string): string {
   return `${plugin}.${sha256.slice(0, 12)}.js`;

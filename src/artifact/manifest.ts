@@ -40,6 +40,17 @@ export interface Manifest {
   readonly sourcemap: boolean;
   /** Packages the artifact `require`s at run time, from the host's node_modules. */
   readonly externals: readonly ExternalDependency[];
+  /** Live functions and live types found at build time (exported, name starting with the prefix). */
+  readonly live: LiveNames;
+}
+
+export interface LiveNames {
+  /** The prefix they were found by, matched case-insensitively. @default 'live_' */
+  readonly prefix: string;
+  /** Exported function names, in any module of the plugin. */
+  readonly functions: readonly string[];
+  /** Exported class names. */
+  readonly types: readonly string[];
 }
 
 export function manifestFileName(plugin: string): string {
@@ -82,6 +93,11 @@ export function parseManifest(text: string, file: string): Manifest {
     if (typeof d !== 'object' || d === null || typeof d.name !== 'string' || !(typeof d.version === 'string' || d.version === null)) {
       fail('externals', 'an array of { name, version }');
     }
+  }
+  const live = m.live as Record<string, unknown> | null;
+  const isNameList = (v: unknown): boolean => Array.isArray(v) && v.every((n) => typeof n === 'string' && n !== '');
+  if (typeof live !== 'object' || live === null || typeof live.prefix !== 'string' || !isNameList(live.functions) || !isNameList(live.types)) {
+    fail('live', 'an object { prefix, functions: string[], types: string[] }');
   }
   return m as unknown as Manifest;
 }

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { artifactFileName } from '../artifact/format.js';
+import { artifactFileName, DEFAULT_LIVE_PREFIX } from '../artifact/format.js';
 import { MANIFEST_FORMAT, manifestFileName, type Manifest } from '../artifact/manifest.js';
 import { HOTSWAP_VERSION } from '../version.js';
 import type { CompiledPlugin } from './compile.js';
@@ -38,6 +38,8 @@ export function createManifest(compiled: CompiledPlugin, settings: BuildSettings
     bundleDeps: settings.bundleDeps,
     sourcemap: settings.sourcemap,
     externals: compiled.externals,
+    // Filled by the live-name scan (issue 3, in progress): nothing is found yet.
+    live: { prefix: DEFAULT_LIVE_PREFIX, functions: [], types: [] },
   };
 }
 

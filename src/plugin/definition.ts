@@ -9,32 +9,103 @@ export const pluginBrand: unique symbol = Symbol.for('hotswap.plugin.definition'
 /** Functions the host can call through `manager.invoke(plugin, name, ...args)`. */
 export type PluginFunctions = Record<string, (...args: never[]) => unknown>;
 
+/** A live function: found by its name prefix at build time, called by name through the vault. */
+export type LiveFunction = (...args: never[]) => unknown;
+
+/** A live type: an exported class found by its name prefix at build time. */
+export type LiveType = abstract new (...args: never[]) => unknown;
+
+/** A typed map for plain data the plugins of one generation share. */
+export interface DataBag<Schema extends Record<string, unknown> = Record<string, unknown>> {
+  get<K extends keyof Schema & string>(key: K): Schema[K] | undefined;
+  /** Stores `value`, which must be plain data (checked as live data is): no functions, no class instances. */
+  set<K extends keyof Schema & string>(key: K, value: Schema[K]): void;
+  has(key: keyof Schema & string): boolean;
+  delete(key: keyof Schema & string): boolean;
+  keys(): (keyof Schema & string)[];
+}
+
+/** Identifies a scheduled live job. */
+export type JobId = number;
+
 /**
- * What the host hands to `onInit`. A fresh vault is built for every generation; `extension` is
- * the object the host's `extension()` factory returned for this generation.
+ * Host-side scheduler for work that must outlive a version: a job stores a live function's NAME and
+ * plain data, and when it fires calls that function in the generation current THEN.
+ */
+export interface LiveJobs {
+  /** Runs live function `fn` with `data` after `delayMs`. `data` must be plain data (see `live.check`). */
+  schedule(fn: string, data: unknown, options: { readonly delayMs: number }): JobId;
+  /** Cancels a pending job; false when it already ran or never existed. */
+  cancel(id: JobId): boolean;
+  /** Jobs scheduled and not yet run. */
+  readonly pending: number;
+}
+
+/**
+ * What the host hands to `onVault` and `onInit`. A fresh vault is built for every generation.
  */
 export interface Vault<Ext = Record<string, unknown>> {
+  /** The generation this vault belongs to. */
+  readonly generation: number;
+  /** The object the host's `extension()` factory returned for this generation. */
   readonly extension: Ext;
+  /** Plain data the plugins of this generation share; a new, empty bag per generation. */
+  readonly dataBag: DataBag;
+  /** Every live function of every plugin of this generation, by name. */
+  readonly liveFuncs: Readonly<Record<string, LiveFunction>>;
+  /** Every live type (class) of every plugin of this generation, by name. */
+  readonly liveTypes: Readonly<Record<string, LiveType>>;
+  /** The manager's live job scheduler (one for the manager's whole life, not per generation). */
+  readonly jobs: LiveJobs;
+}
+
+/** Handed to every hook: who the plugin is and the exports of the plugins it imports. */
+export interface PluginContext<Deps = Record<string, unknown>> {
+  readonly name: string;
+  readonly version: string;
+  /** `export()` results of the plugins named in `import`, by plugin name. */
+  readonly deps: Deps;
 }
 
 /**
  * The members a plugin may define. Every member is optional; hooks may be async.
  *
- * Lifecycle of one plugin instance: the module is evaluated, `reloadable` is read, `onLoad(data)`
- * runs, the generation's vault is built, `onInit(vault)` runs; later, once the generation that
- * last contained this instance is drained and its free delay has passed, `onFree()` runs once.
+ * Lifecycle of one plugin instance, in dependency order among plugins: the module is evaluated,
+ * `reloadable` and `import` are read, `onLoad(data)` runs, then `export()`; then, when it replaces
+ * an older version, `restore(old.snapshot(), oldVersion)`; the generation's vault is built;
+ * `onVault(vault)` runs (for EVERY plugin of the new generation, carried-over ones included), then
+ * `onInit(vault)` (for new instances only). Later, once the last generation that contains this
+ * instance is drained and its free delay has passed, `onFree()` runs once, in reverse order.
  */
-export interface PluginDefinition<Ext = Record<string, unknown>, Fns extends PluginFunctions = PluginFunctions> {
+export interface PluginDefinition<
+  Ext = Record<string, unknown>,
+  Fns extends PluginFunctions = PluginFunctions,
+  Deps = Record<string, unknown>,
+  Exports = unknown,
+> {
   /**
    * Whether a later build may replace this version. A plugin whose current version says `false`
    * is carried over by every reload.
    * @default true
    */
   readonly reloadable?: boolean;
+  /** Names of the plugins this one depends on; their `export()` results arrive as `ctx.deps`. */
+  readonly import?: readonly string[];
+  /** What this plugin offers the plugins that import it. Runs after onLoad. */
+  export?(ctx: PluginContext<Deps>): Exports | Promise<Exports>;
   /** Runs first, with the `data` passed to `load(data)` / `reload(data)`. */
-  onLoad?(data: unknown): void | Promise<void>;
-  /** Runs after the generation's vault is built: fill `vault.extension` here. */
-  onInit?(vault: Vault<Ext>): void | Promise<void>;
+  onLoad?(data: unknown, ctx: PluginContext<Deps>): void | Promise<void>;
+  /**
+   * Called on the OUTGOING version during a reload that replaces it; returns plain data (checked:
+   * no functions or class instances) handed to the incoming version's `restore`.
+   */
+  snapshot?(): unknown;
+  /** Called on the INCOMING version with the outgoing version's snapshot, before onVault/onInit. */
+  restore?(state: unknown, fromVersion: string, ctx: PluginContext<Deps>): void | Promise<void>;
+  /** Runs for every plugin of every new generation, carried-over ones too: fill `vault.extension` here. */
+  onVault?(vault: Vault<Ext>, ctx: PluginContext<Deps>): void | Promise<void>;
+  /** Runs once per instance, after onVault. */
+  onInit?(vault: Vault<Ext>, ctx: PluginContext<Deps>): void | Promise<void>;
   /** Runs once when this instance is freed: close what onLoad/onInit opened. */
   onFree?(): void | Promise<void>;
   /** Named functions the host calls with `manager.invoke(plugin, name, ...args)`. */
@@ -52,11 +123,14 @@ export type DefinedPlugin<Def> = Def & { readonly [pluginBrand]: true };
  *   onFree() { clearInterval(timer); },
  * });
  */
-export function definePlugin<Ext = Record<string, unknown>, Fns extends PluginFunctions = PluginFunctions>(
-  definition: PluginDefinition<Ext, Fns>,
-): DefinedPlugin<PluginDefinition<Ext, Fns>> {
+export function definePlugin<
+  Ext = Record<string, unknown>,
+  Fns extends PluginFunctions = PluginFunctions,
+  Deps = Record<string, unknown>,
+  Exports = unknown,
+>(definition: PluginDefinition<Ext, Fns, Deps, Exports>): DefinedPlugin<PluginDefinition<Ext, Fns, Deps, Exports>> {
   return Object.defineProperty(definition, pluginBrand, { value: true, enumerable: false }) as DefinedPlugin<
-    PluginDefinition<Ext, Fns>
+    PluginDefinition<Ext, Fns, Deps, Exports>
   >;
 }
 

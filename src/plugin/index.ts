@@ -1,3 +1,16 @@
 /** `hotswap/plugin`: what a plugin author imports. Bundled into every plugin; host-free. */
 export { definePlugin, isPluginDefinition, pluginBrand } from './definition.js';
-export type { DefinedPlugin, PluginDefinition, PluginFunctions, Vault } from './definition.js';
+export type {
+  DataBag,
+  DefinedPlugin,
+  JobId,
+  LiveFunction,
+  LiveJobs,
+  LiveType,
+  PluginContext,
+  PluginDefinition,
+  PluginFunctions,
+  Vault,
+} from './definition.js';
+export { live, LIVE_TYPE_TAG } from '../live/index.js';
+export type { CheckOptions, LiveData } from '../live/index.js';

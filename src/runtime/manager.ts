@@ -8,16 +8,21 @@ import {
   AlreadyLoadedError,
   isHotswapError,
   type HotswapError,
+  InvalidArgumentError,
+  LiveFunctionNotFoundError,
   ManagerClosedError,
   NotLoadedError,
   PluginEvaluationError,
+  StaticReloadError,
 } from '../errors.js';
 import { reloadEndChannel, reloadStartChannel, type ReloadKind } from './diagnostics.js';
-import { discoverPlugins } from './discover.js';
+import { artifactCandidates, staticCandidates } from './candidates.js';
 import type { Generation, PluginHandle } from './generation.js';
+import { invokeEachIn, type InvokeEachResult } from './invoke-each.js';
 import { LeakDetector } from './leak-detector.js';
 import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
-import { buildNextGeneration, StageError, type Attempt } from './next-generation.js';
+import { LiveJobScheduler } from '../live/jobs.js';
+import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
 import {
   resolveOptions,
   type GenerationInfo,
@@ -29,6 +34,7 @@ import { Pins } from './pin.js';
 import { Reclaimer } from './reclaimer.js';
 import { DEFAULT_RELOAD_SIGNAL, listenForSignal } from './signal.js';
 import { statusOf, type ManagerStatus } from './status.js';
+import { summarizeDetails } from './summary.js';
 
 /** Events a PluginManager emits. */
 export interface PluginManagerEvents {
@@ -36,6 +42,8 @@ export interface PluginManagerEvents {
   reload: [outcome: ReloadOutcome];
   /** After a replaced generation was freed and its onFree hooks ran. */
   freed: [generation: GenerationInfo];
+  /** A live job's function was missing, threw or rejected when it fired. */
+  jobError: [error: unknown, job: { readonly id: number; readonly fn: string }];
 }
 
 interface PendingReload {
@@ -46,7 +54,8 @@ interface PendingReload {
 
 export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<PluginManagerEvents> {
   readonly #options: ResolvedOptions<Ext>;
-  readonly #loader: ArtifactLoader;
+  /** Created on first use: a manager of static plugins never compiles artifacts. */
+  #loader: ArtifactLoader | undefined;
   readonly #leaks = new LeakDetector();
   readonly #reclaimer: Reclaimer<Ext>;
   readonly #pins = new Pins<Ext>();
@@ -60,11 +69,22 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   #failedCount = 0;
   #lastOutcome: ReloadOutcome | undefined;
   readonly #signalListeners = new Set<() => void>();
+  #pluginDir: string | undefined;
+  /** One scheduler for the manager's life: jobs outlive the generation that scheduled them. */
+  readonly #jobs: LiveJobScheduler;
 
   constructor(options: PluginManagerOptions<Ext>) {
     super();
     this.#options = resolveOptions(options);
-    this.#loader = this.#options.loader ?? new FunctionArtifactLoader();
+    this.#pluginDir = this.#options.pluginDir;
+    this.#jobs = new LiveJobScheduler(
+      (fn, data) => this.callLive(fn, data),
+      (error, job) => {
+        this.#options.logger.error(`live job ${job.id} (${job.fn}) failed: ${String(error)}`);
+        this.emit('jobError', error, job);
+      },
+    );
+    this.#loader = this.#options.loader;
     this.#reclaimer = new Reclaimer<Ext>({
       freeDelay: this.#options.freeDelay,
       drainTimeout: this.#options.drainTimeout,
@@ -121,6 +141,51 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     return this.#pins.run(this.#generationFor('pin'), callback);
   }
 
+  /**
+   * Calls `fn` on every plugin of the current (or pinned) generation whose `functions` has it, one
+   * after the other in dependency order (a plugin after those it imports). A plugin's throw or
+   * rejection is reported in its result and logged; the others still run.
+   */
+  invokeEach(fn: string, ...args: unknown[]): Promise<InvokeEachResult[]> {
+    return invokeEachIn(this.#generationFor('invokeEach'), fn, args, false, this.#options.logger);
+  }
+
+  /** `invokeEach` in reverse dependency order (dependents before what they import). */
+  invokeEachBackward(fn: string, ...args: unknown[]): Promise<InvokeEachResult[]> {
+    return invokeEachIn(this.#generationFor('invokeEachBackward'), fn, args, true, this.#options.logger);
+  }
+
+  /**
+   * Calls live function `fn` of the current (or pinned) generation, counted in flight like
+   * `invoke`. This is what a live job does when it fires.
+   */
+  callLive<R = unknown>(fn: string, ...args: unknown[]): R {
+    const generation = this.#generationFor('callLive');
+    const target = generation.vault.liveFuncs[fn] as ((...a: unknown[]) => unknown) | undefined;
+    if (target === undefined) throw new LiveFunctionNotFoundError(fn, generation.id);
+    return generation.track(target, args) as R;
+  }
+
+  /** The live job scheduler plugins see as `vault.jobs`. */
+  get jobs(): LiveJobScheduler {
+    return this.#jobs;
+  }
+
+  /**
+   * Points the next reloads at another plugin directory (for example the output of a new release).
+   * Takes effect at the next reload; the current generation is untouched.
+   */
+  usePluginDir(dir: string): void {
+    if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', 'expected a non-empty string');
+    if (this.#options.staticPlugins !== undefined) throw new StaticReloadError();
+    this.#pluginDir = dir;
+  }
+
+  /** The plugin directory the next reload reads (undefined for static plugins). */
+  get pluginDir(): string | undefined {
+    return this.#pluginDir;
+  }
+
   /** Reloads whenever the process receives `signal`; returns a function that stops listening. */
   reloadOnSignal(signal: NodeJS.Signals = DEFAULT_RELOAD_SIGNAL, data?: unknown): () => void {
     if (this.#closed) throw new ManagerClosedError('reloadOnSignal');
@@ -158,6 +223,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     if (this.#closed) return;
     this.#closed = true;
     for (const remove of [...this.#signalListeners]) remove();
+    this.#jobs.cancelAll();
     await this.#pending?.promise;
     await this.#running;
     const current = this.#current;
@@ -203,16 +269,23 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     const attempt: Attempt = { created: [] };
     let outcome: ReloadOutcome;
     try {
-      const manifests = await discoverPlugins(this.#options.pluginDir, this.#options.whitelist).catch((error: unknown) => {
+      const candidates = await this.#candidates().catch((error: unknown) => {
         throw new StageError('discover', asHotswapError(error));
       });
-      const next = await buildNextGeneration(id, manifests, this.#current, this.#options, this.#loader, data, attempt);
+      const next = await buildNextGeneration({
+        id,
+        candidates,
+        current: this.#current,
+        options: this.#options,
+        jobs: this.#jobs,
+        data,
+        attempt,
+      });
       this.#swap(next.generation);
       if (kind === 'reload') this.#reloadCount++;
-      outcome = { ok: true, generation: id, details: next.details, durationMs: performance.now() - startedAt };
-      this.#options.logger.info(
-        `generation ${id} is current: ${next.details.map((d) => `${d.name}@${d.version} ${d.status}`).join(', ')}`,
-      );
+      const summary = summarizeDetails(next.details);
+      outcome = { ok: true, generation: id, details: next.details, summary, durationMs: performance.now() - startedAt };
+      this.#options.logger.info(`generation ${id} is current: ${summary}`);
     } catch (thrown) {
       const failure = thrown instanceof StageError ? thrown : new StageError('load', asHotswapError(thrown));
       // Free what this attempt loaded, newest first; the current generation was never touched.
@@ -231,6 +304,16 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     if (reloadEndChannel.hasSubscribers) reloadEndChannel.publish({ generation: id, kind, outcome });
     this.emit('reload', outcome);
     return outcome;
+  }
+
+  async #candidates(): Promise<Candidate[]> {
+    const { staticPlugins, whitelist } = this.#options;
+    if (staticPlugins !== undefined) {
+      if (this.#current !== undefined) throw new StaticReloadError();
+      return staticCandidates(staticPlugins, whitelist);
+    }
+    this.#loader ??= new FunctionArtifactLoader();
+    return artifactCandidates(this.#pluginDir as string, whitelist, this.#loader);
   }
 
   /** The atomic part of a reload: one assignment makes the new generation current. */

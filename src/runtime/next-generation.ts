@@ -1,21 +1,24 @@
 /**
- * Building the next generation on the side: discover, load what is new or changed, run onLoad,
- * build the vault, run onInit, ask onReload. Nothing here touches the current generation; a
- * failure at any stage frees what this attempt loaded and leaves everything else as it was.
+ * Building the next generation on the side: choose which plugins load and which carry over, order
+ * them by dependency, run onLoad and export, hand state over, build the vault, run onVault and
+ * onInit, ask onReload. Nothing here touches the current generation; a failure at any stage frees
+ * what this attempt loaded and leaves everything else as it was.
  */
-import type { Manifest } from '../artifact/manifest.js';
 import {
   ExtensionFailedError,
   HookFailedError,
   isHotswapError,
-  type HotswapError,
   PluginEvaluationError,
   ReloadVetoedError,
+  StateHandoffError,
+  type HotswapError,
 } from '../errors.js';
+import { check } from '../live/data.js';
+import type { LiveJobs, PluginContext } from '../plugin/definition.js';
+import { dependencyOrder, withDependents, type GraphNode } from './dependency-graph.js';
 import { Generation } from './generation.js';
 import { runHook } from './hooks.js';
-import { PluginInstance } from './instance.js';
-import type { ArtifactLoader } from './loader.js';
+import type { PluginInstance } from './instance.js';
 import type { PluginDetail, ReloadStage, ResolvedOptions } from './options.js';
 import { GenerationVault } from './vault.js';
 
@@ -29,6 +32,14 @@ export class StageError extends Error {
   }
 }
 
+/** A plugin available to the next generation: a manifest to load, or a statically linked definition. */
+export interface Candidate {
+  readonly name: string;
+  readonly sha256: string;
+  /** Makes a fresh instance (evaluates the artifact again). */
+  instantiate(): Promise<PluginInstance>;
+}
+
 export interface NextGeneration<Ext> {
   readonly generation: Generation<Ext>;
   readonly details: PluginDetail[];
@@ -39,7 +50,17 @@ export interface Attempt {
   readonly created: PluginInstance[];
 }
 
-async function atStage<T>(stage: ReloadStage, plugin: string | undefined, work: () => Promise<T> | T): Promise<T> {
+export interface BuildContext<Ext> {
+  readonly id: number;
+  readonly candidates: readonly Candidate[];
+  readonly current: Generation<Ext> | undefined;
+  readonly options: ResolvedOptions<Ext>;
+  readonly jobs: LiveJobs;
+  readonly data: unknown;
+  readonly attempt: Attempt;
+}
+
+export async function atStage<T>(stage: ReloadStage, plugin: string | undefined, work: () => Promise<T> | T): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -49,57 +70,42 @@ async function atStage<T>(stage: ReloadStage, plugin: string | undefined, work: 
   }
 }
 
-export async function buildNextGeneration<Ext>(
-  id: number,
-  manifests: readonly Manifest[],
-  current: Generation<Ext> | undefined,
-  options: ResolvedOptions<Ext>,
-  loader: ArtifactLoader,
-  data: unknown,
-  attempt: Attempt,
-): Promise<NextGeneration<Ext>> {
-  const instances = new Map<string, PluginInstance>();
-  const details: PluginDetail[] = [];
-
-  // Load: every new or changed plugin is evaluated; unchanged and not-reloadable ones are carried over.
-  for (const manifest of manifests) {
-    const previous = current?.instances.get(manifest.name);
-    if (previous !== undefined && (!previous.reloadable || previous.sha256 === manifest.sha256)) {
-      instances.set(manifest.name, previous);
-      details.push({ name: manifest.name, version: previous.version, status: previous.reloadable ? 'unchanged' : 'not reloadable' });
-      continue;
-    }
-    const instance = await atStage('load', manifest.name, async () =>
-      PluginInstance.fromExports(manifest, (await loader.load(manifest, options.pluginDir)).exports),
-    );
-    attempt.created.push(instance);
-    instances.set(manifest.name, instance);
-    details.push({
-      name: manifest.name,
+export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promise<NextGeneration<Ext>> {
+  const { id, current, options, attempt } = build;
+  const chosen = await choosePlugins(build);
+  const nodes: GraphNode[] = [...chosen.instances.values()];
+  const order = await atStage('dependencies', undefined, () => dependencyOrder(nodes));
+  const instances = new Map(order.map((name) => [name, chosen.instances.get(name) as PluginInstance]));
+  const created = new Set(attempt.created);
+  const isNew = (instance: PluginInstance): boolean => created.has(instance);
+  const contextOf = (instance: PluginInstance): PluginContext =>
+    Object.freeze({
+      name: instance.name,
       version: instance.version,
-      status: 'ok',
-      ...(previous === undefined ? {} : { previousVersion: previous.version }),
+      deps: Object.freeze(Object.fromEntries(instance.imports.map((dep) => [dep, instances.get(dep)?.exports]))),
     });
-  }
-  // Plugins whose manifest is gone: a not-reloadable one stays; the others leave with this reload.
-  for (const previous of current?.instances.values() ?? []) {
-    if (instances.has(previous.name)) continue;
-    if (previous.reloadable) {
-      details.push({ name: previous.name, version: previous.version, status: 'removed' });
-    } else {
-      instances.set(previous.name, previous);
-      details.push({ name: previous.name, version: previous.version, status: 'not reloadable' });
-    }
-  }
 
-  for (const instance of attempt.created) {
+  // onLoad then export, in dependency order: a plugin's onLoad sees the exports of what it imports.
+  for (const instance of instances.values()) {
+    if (!isNew(instance)) continue;
     const definition = instance.definition;
-    if (definition.onLoad !== undefined) {
-      await atStage('onLoad', instance.name, () =>
-        runHook(instance.name, 'onLoad', options.hookTimeout, () => definition.onLoad?.(data)),
+    const ctx = contextOf(instance);
+    await atStage('onLoad', instance.name, () =>
+      runHook(instance.name, 'onLoad', options.hookTimeout, () => definition.onLoad?.(build.data, ctx)),
+    );
+    instance.loaded = true;
+    if (definition.export !== undefined) {
+      instance.exports = await atStage('export', instance.name, () =>
+        runHook(instance.name, 'export', options.hookTimeout, () => definition.export?.(ctx)),
       );
     }
-    instance.loaded = true;
+  }
+
+  for (const instance of instances.values()) {
+    const previous = current?.instances.get(instance.name);
+    if (isNew(instance) && previous !== undefined && previous !== instance) {
+      await handOverState(previous, instance, contextOf(instance), options.hookTimeout);
+    }
   }
 
   const extension = await atStage('vault', undefined, () => {
@@ -109,29 +115,144 @@ export async function buildNextGeneration<Ext>(
       throw new ExtensionFailedError(error);
     }
   });
-  const generation = new Generation<Ext>(id, instances, new GenerationVault(extension));
+  const vault = await atStage('vault', undefined, () => new GenerationVault(id, extension, instances.values(), build.jobs));
+  const generation = new Generation<Ext>(id, instances, vault);
 
-  for (const instance of attempt.created) {
+  // onVault for every plugin (carried-over ones too, so the new extension is complete), then onInit for new ones.
+  for (const instance of instances.values()) {
     const definition = instance.definition;
-    if (definition.onInit === undefined) continue;
+    if (definition.onVault === undefined) continue;
+    const ctx = contextOf(instance);
+    await atStage('onVault', instance.name, () =>
+      runHook(instance.name, 'onVault', options.hookTimeout, () => definition.onVault?.(vault, ctx)),
+    );
+  }
+  for (const instance of instances.values()) {
+    const definition = instance.definition;
+    if (!isNew(instance) || definition.onInit === undefined) continue;
+    const ctx = contextOf(instance);
     await atStage('onInit', instance.name, () =>
-      runHook(instance.name, 'onInit', options.hookTimeout, () => definition.onInit?.(generation.vault)),
+      runHook(instance.name, 'onInit', options.hookTimeout, () => definition.onInit?.(vault, ctx)),
     );
   }
 
-  const onReload = options.onReload;
-  if (onReload !== undefined) {
-    const verdict = await atStage('onReload', undefined, async () => {
-      try {
-        return await runHook('(host)', 'onReload', options.hookTimeout, () =>
-          onReload(generation.info(), current?.info()),
-        );
-      } catch (error) {
-        if (error instanceof HookFailedError) throw new ReloadVetoedError(id, error.cause);
-        throw error;
-      }
+  await askHost(generation, current, options);
+  return { generation, details: orderDetails(chosen.details, order) };
+}
+
+interface ChosenPlugins {
+  readonly instances: Map<string, PluginInstance>;
+  readonly details: PluginDetail[];
+}
+
+/**
+ * New and changed plugins are loaded; unchanged and not-reloadable ones carried over; then every
+ * carried-over plugin that imports a reloaded one (directly or not) is loaded afresh too, so it
+ * binds to the new exports.
+ */
+async function choosePlugins<Ext>(build: BuildContext<Ext>): Promise<ChosenPlugins> {
+  const { candidates, current, attempt } = build;
+  const instances = new Map<string, PluginInstance>();
+  const details = new Map<string, PluginDetail>();
+  const load = async (candidate: Candidate, reason?: string): Promise<void> => {
+    const previous = current?.instances.get(candidate.name);
+    const instance = await atStage('load', candidate.name, () => candidate.instantiate());
+    attempt.created.push(instance);
+    instances.set(candidate.name, instance);
+    details.set(candidate.name, {
+      name: candidate.name,
+      version: instance.version,
+      status: 'ok',
+      ...(previous === undefined ? {} : { previousVersion: previous.version }),
+      ...(reason === undefined ? {} : { reason }),
     });
-    if (verdict === false) throw new StageError('onReload', new ReloadVetoedError(id));
+  };
+
+  for (const candidate of candidates) {
+    const previous = current?.instances.get(candidate.name);
+    if (previous !== undefined && (!previous.reloadable || previous.sha256 === candidate.sha256)) {
+      instances.set(candidate.name, previous);
+      details.set(candidate.name, {
+        name: candidate.name,
+        version: previous.version,
+        status: previous.reloadable ? 'unchanged' : 'not reloadable',
+      });
+    } else {
+      await load(candidate);
+    }
   }
-  return { generation, details };
+  // Plugins whose manifest is gone: a not-reloadable one stays; the others leave with this reload.
+  const removed = new Set<string>();
+  for (const previous of current?.instances.values() ?? []) {
+    if (instances.has(previous.name)) continue;
+    if (previous.reloadable) {
+      removed.add(previous.name);
+      details.set(previous.name, { name: previous.name, version: previous.version, status: 'removed' });
+    } else {
+      instances.set(previous.name, previous);
+      details.set(previous.name, { name: previous.name, version: previous.version, status: 'not reloadable' });
+    }
+  }
+
+  const reloaded = new Set(attempt.created.map((i) => i.name));
+  const affected = withDependents([...instances.values()], new Set([...reloaded, ...removed]));
+  const candidateByName = new Map(candidates.map((c) => [c.name, c]));
+  for (const name of affected) {
+    const carried = instances.get(name);
+    const candidate = candidateByName.get(name);
+    if (carried === undefined || reloaded.has(name) || !carried.reloadable || candidate === undefined) continue;
+    const because = carried.imports.filter((dep) => affected.has(dep));
+    await load(candidate, `a plugin it imports was reloaded: ${because.join(', ')}`);
+  }
+  return { instances, details: [...details.values()] };
+}
+
+/** snapshot() of the outgoing version, checked as plain data, then restore() on the incoming one. */
+async function handOverState(
+  previous: PluginInstance,
+  next: PluginInstance,
+  ctx: PluginContext,
+  hookTimeout: number,
+): Promise<void> {
+  const snapshot = previous.definition.snapshot;
+  if (snapshot === undefined) return;
+  let state: unknown;
+  try {
+    state = await snapshot.call(previous.definition);
+    check(state);
+  } catch (error) {
+    throw new StageError('handoff', new StateHandoffError(previous.name, 'snapshot', error));
+  }
+  const definition = next.definition;
+  if (definition.restore === undefined) return;
+  try {
+    await runHook(next.name, 'restore', hookTimeout, () => definition.restore?.(state, previous.version, ctx));
+  } catch (error) {
+    throw new StageError('handoff', new StateHandoffError(next.name, 'restore', isHotswapError(error) ? error.cause ?? error : error));
+  }
+}
+
+/** The host's onReload callback: `false`, a throw or a rejection vetoes the generation. */
+async function askHost<Ext>(
+  generation: Generation<Ext>,
+  current: Generation<Ext> | undefined,
+  options: ResolvedOptions<Ext>,
+): Promise<void> {
+  const onReload = options.onReload;
+  if (onReload === undefined) return;
+  const verdict = await atStage('onReload', undefined, async () => {
+    try {
+      return await runHook('(host)', 'onReload', options.hookTimeout, () => onReload(generation.info(), current?.info()));
+    } catch (error) {
+      if (error instanceof HookFailedError) throw new ReloadVetoedError(generation.id, error.cause);
+      throw error;
+    }
+  });
+  if (verdict === false) throw new StageError('onReload', new ReloadVetoedError(generation.id));
+}
+
+/** Details in load order, removed plugins last. */
+function orderDetails(details: readonly PluginDetail[], order: readonly string[]): PluginDetail[] {
+  const rank = (d: PluginDetail): number => (d.status === 'removed' ? order.length : order.indexOf(d.name));
+  return [...details].sort((a, b) => rank(a) - rank(b));
 }

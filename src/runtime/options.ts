@@ -2,6 +2,7 @@
  * Options of `new PluginManager(...)`, their defaults, and their validation.
  */
 import { InvalidArgumentError, type HotswapError } from '../errors.js';
+import type { StaticPlugin } from './candidates.js';
 import type { ArtifactLoader } from './loader.js';
 import { defaultLogger, type Logger } from './logger.js';
 
@@ -12,8 +13,16 @@ export interface GenerationInfo {
 }
 
 export interface PluginManagerOptions<Ext = Record<string, unknown>> {
-  /** Directory holding the manifests and artifacts that `hotswap build` wrote. */
-  pluginDir: string;
+  /**
+   * Directory holding the manifests and artifacts that `hotswap build` wrote. Required unless
+   * `staticPlugins` is given.
+   */
+  pluginDir?: string;
+  /**
+   * Statically linked plugins (the module `hotswap build --static-linking` generates): the same
+   * lifecycle with no dynamic loading; `reload()` then fails with HOTSWAP_ERR_STATIC_RELOAD.
+   */
+  staticPlugins?: readonly StaticPlugin[];
   /**
    * Milliseconds to keep a replaced generation after the swap before it may be freed, even when no
    * counted call is running on it: time for work hotswap cannot count (a callback a plugin handed
@@ -64,7 +73,8 @@ export interface PluginManagerOptions<Ext = Record<string, unknown>> {
 }
 
 export interface ResolvedOptions<Ext> {
-  readonly pluginDir: string;
+  readonly pluginDir: string | undefined;
+  readonly staticPlugins: readonly StaticPlugin[] | undefined;
   readonly freeDelay: number;
   readonly drainTimeout: number;
   readonly hookTimeout: number;
@@ -86,7 +96,11 @@ export const defaults = {
 
 export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): ResolvedOptions<Ext> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
-  if (typeof options.pluginDir !== 'string' || options.pluginDir === '') {
+  const { pluginDir, staticPlugins } = options;
+  if (staticPlugins !== undefined) {
+    if (!Array.isArray(staticPlugins)) throw new InvalidArgumentError('staticPlugins', 'expected an array');
+    if (pluginDir !== undefined) throw new InvalidArgumentError('pluginDir', 'give pluginDir or staticPlugins, not both');
+  } else if (typeof pluginDir !== 'string' || pluginDir === '') {
     throw new InvalidArgumentError('pluginDir', 'expected a non-empty string');
   }
   const ms = (name: keyof typeof defaults): number => {
@@ -110,7 +124,8 @@ export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): Resolve
     throw new InvalidArgumentError('whitelist', 'expected an array of plugin names');
   }
   return {
-    pluginDir: options.pluginDir,
+    pluginDir,
+    staticPlugins,
     freeDelay,
     drainTimeout,
     hookTimeout: ms('hookTimeout'),
@@ -125,7 +140,17 @@ export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): Resolve
 }
 
 /** Where in a load or reload a failure happened. */
-export type ReloadStage = 'discover' | 'load' | 'onLoad' | 'vault' | 'onInit' | 'onReload';
+export type ReloadStage =
+  | 'discover'
+  | 'load'
+  | 'dependencies'
+  | 'onLoad'
+  | 'export'
+  | 'handoff'
+  | 'vault'
+  | 'onVault'
+  | 'onInit'
+  | 'onReload';
 
 /** What happened to one plugin in a successful load or reload. */
 export type PluginStatus = 'ok' | 'unchanged' | 'not reloadable' | 'removed';
@@ -137,6 +162,8 @@ export interface PluginDetail {
   readonly version: string;
   /** The version it replaced, when a plugin was reloaded. */
   readonly previousVersion?: string;
+  /** Why an unchanged plugin was loaded afresh (a plugin it imports was reloaded). */
+  readonly reason?: string;
 }
 
 export interface ReloadSuccess {
@@ -144,6 +171,8 @@ export interface ReloadSuccess {
   /** Id of the generation now current. */
   readonly generation: number;
   readonly details: readonly PluginDetail[];
+  /** The details in one readable line: `alpha v1 -> v2, beta v1 (unchanged)`. */
+  readonly summary: string;
   readonly durationMs: number;
 }
 
