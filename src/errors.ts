@@ -354,20 +354,6 @@ export class StaticReloadError extends HotswapError<'HOTSWAP_ERR_STATIC_RELOAD'>
   }
 }
 
-/** Two live functions or types with one name (ignoring case): in one plugin, or in two plugins of a generation. */
-export class DuplicateLiveNameError extends HotswapError<'HOTSWAP_ERR_DUPLICATE_LIVE_NAME'> {
-  readonly liveName: string;
-  /** Free text for each place, e.g. `plugin alpha (jobs.ts)`. */
-  constructor(liveName: string, first: string, second: string) {
-    super(
-      'HOTSWAP_ERR_DUPLICATE_LIVE_NAME',
-      `live name "${liveName}" is exported by both ${first} and ${second}: live names must be unique ` +
-        '(ignoring case) across the plugins of a generation',
-    );
-    this.liveName = liveName;
-  }
-}
-
 /**
  * Two live functions or live types whose names are equal ignoring case: the vault could not tell
  * them apart. Raised by the build (two modules of one plugin) and by the runtime (two plugins of
