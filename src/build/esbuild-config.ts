@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { stableArtifactPath } from '../artifact/format.js';
+import type { LiveEntry } from './live-entry-plugin.js';
 import type { BuildSettings } from './options.js';
 import type { PluginSource } from './plugin-source.js';
 
@@ -33,9 +34,17 @@ const bundleOwnPluginModule: Plugin = {
   },
 };
 
-export function esbuildOptions(source: PluginSource, settings: BuildSettings, extraPlugins: readonly Plugin[] = []) {
+/**
+ * @param entry the generated entry (live-entry-plugin.ts): the root module plus the live names
+ */
+export function esbuildOptions(
+  source: PluginSource,
+  settings: BuildSettings,
+  entry: LiveEntry,
+  extraPlugins: readonly Plugin[] = [],
+) {
   return {
-    entryPoints: [source.rootModule],
+    entryPoints: [entry.specifier],
     bundle: true,
     platform: 'node', // Node builtins are external whatever `packages` says.
     format: 'cjs',
@@ -50,6 +59,6 @@ export function esbuildOptions(source: PluginSource, settings: BuildSettings, ex
     sourcemap: settings.sourcemap ? 'inline' : false,
     // Stack traces only need positions; the sources would double the artifact's size.
     sourcesContent: false,
-    plugins: [bundleOwnPluginModule, ...extraPlugins],
+    plugins: [bundleOwnPluginModule, entry.plugin, ...extraPlugins],
   } satisfies BuildOptions;
 }

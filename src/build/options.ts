@@ -23,6 +23,13 @@ export interface BuildPluginsOptions {
   readonly bundleDeps?: boolean | undefined;
   /** Embed an inline source map (stack traces then name the original .ts lines). @default true */
   readonly sourcemap?: boolean | undefined;
+  /**
+   * Exported functions and classes whose name starts with this prefix, matched ignoring case, are
+   * live functions and live types (in any module the plugin bundles). An identifier: letters,
+   * digits, `_`, `$`, not starting with a digit.
+   * @default 'live_'
+   */
+  readonly livePrefix?: string | undefined;
   /** @default a logger that drops everything */
   readonly logger?: BuildLogger | undefined;
 }
@@ -66,5 +73,6 @@ export interface BuildSettings {
   readonly version: string | undefined;
   readonly bundleDeps: boolean;
   readonly sourcemap: boolean;
+  readonly livePrefix: string;
   readonly logger: BuildLogger;
 }

@@ -1,7 +1,9 @@
 /** Checks the caller's options and applies the defaults documented on BuildPluginsOptions. */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { DEFAULT_LIVE_PREFIX } from '../artifact/format.js';
 import { InvalidArgumentError } from '../errors.js';
+import { isIdentifier } from './identifiers.js';
 import { silentLogger, type BuildPluginsOptions, type BuildSettings } from './options.js';
 
 export async function resolveSettings(options: BuildPluginsOptions): Promise<BuildSettings> {
@@ -21,11 +23,17 @@ export async function resolveSettings(options: BuildPluginsOptions): Promise<Bui
   if (version !== undefined && (typeof version !== 'string' || version.trim() === '' || /[\r\n]/.test(version))) {
     throw new InvalidArgumentError('version', 'the version label must be a non-empty single-line string');
   }
+  const livePrefix = options.livePrefix ?? DEFAULT_LIVE_PREFIX;
+  // The prefix is compared with identifiers; anything else could never match, or would match oddly.
+  if (typeof livePrefix !== 'string' || !isIdentifier(livePrefix)) {
+    throw new InvalidArgumentError('livePrefix', `${JSON.stringify(livePrefix)} is not an identifier-like prefix such as "live_"`);
+  }
   return {
     outDir,
     version,
     bundleDeps: options.bundleDeps ?? false,
     sourcemap: options.sourcemap ?? true,
+    livePrefix,
     logger: options.logger ?? silentLogger,
   };
 }

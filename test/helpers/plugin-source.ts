@@ -7,8 +7,8 @@
 export function pluginSource(members: string, prelude = ''): string {
   return [
     "import { definePlugin } from 'hotswap/plugin';",
-    'const events = (globalThis as { __events?: string[] }).__events ?? [];',
-    'function record(event: string): void { events.push(event); }',
+    // Looked up at each call: a test may start a fresh event list after the plugin was loaded.
+    'function record(event: string): void { ((globalThis as { __events?: string[] }).__events ??= []).push(event); }',
     prelude,
     `export default definePlugin({${members}});`,
     '',
