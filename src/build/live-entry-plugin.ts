@@ -37,8 +37,8 @@ export function liveEntry(source: PluginSource, settings: BuildSettings): LiveEn
       build.onLoad({ filter: /.*/, namespace: NAMESPACE }, async (): Promise<OnLoadResult> => {
         names = undefined;
         try {
-          const scan = await scanPluginLive(source, settings.livePrefix, settings.logger.debug.bind(settings.logger));
-          lastFiles = scan.files;
+          const debug = settings.logger.debug.bind(settings.logger);
+          const scan = await scanPluginLive(source, settings.livePrefix, debug, (files) => (lastFiles = files));
           names = liveNamesOf(settings.livePrefix, scan);
           return { contents: liveEntrySource(source, scan), loader: 'ts', resolveDir: source.dir, watchFiles: [...scan.files] };
         } catch (error) {

@@ -15,11 +15,12 @@ export interface LiveExport {
 }
 
 export interface ModuleExports {
-  /** Exported functions and classes whose name starts with the prefix, in source order. */
+  /** Exported functions and classes whose name starts with the prefix, in the order the code exports them. */
   readonly live: readonly LiveExport[];
   /**
-   * Exported names that start with the prefix but are neither a function nor a class declaration
-   * (`export const LIVE_TIMEOUT = 5`, `export const live_x = wrap(fn)`): not live, worth a debug line.
+   * Exported names that start with the prefix but are not a function or class declared in this
+   * module (`export const LIVE_TIMEOUT = 5`, `export const live_x = wrap(fn)`, an exported import):
+   * not live, worth a debug line.
    */
   readonly ignored: readonly string[];
   /** Whether the module has a default export (the root module's `definePlugin({...})`). */

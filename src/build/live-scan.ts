@@ -50,13 +50,16 @@ export interface PlacedLiveName {
 /**
  * Scans one plugin. Rejects with what esbuild threw (a failure carrying located `errors`) when a
  * module does not compile, and with DuplicateLiveNameError when two live names are equal ignoring case.
+ * @param onModules told the plugin's modules as soon as they are known, even if the scan then fails
  */
 export async function scanPluginLive(
   source: PluginSource,
   prefix: string,
   debug: (message: string) => void,
+  onModules: (files: readonly string[]) => void = () => {},
 ): Promise<PluginLiveScan> {
   const files = await pluginModules(source);
+  onModules(files);
   const rootExports = { hasDefault: false };
   const bindings: LiveBinding[] = [];
   const placed: PlacedLiveName[] = [];
@@ -65,7 +68,7 @@ export async function scanPluginLive(
     if (file === source.rootModule) rootExports.hasDefault = exports.hasDefault;
     const shown = displayPath(source.dir, file);
     for (const name of exports.ignored) {
-      debug(`${source.name}: ${shown} exports ${name}, which is not a function or class declaration: not live`);
+      debug(`${source.name}: ${shown} exports ${name} but does not declare it as a function or class: not live`);
     }
     for (const { name, kind } of exports.live) {
       bindings.push({ name, kind, file });

@@ -2,7 +2,7 @@
  * Options and results of the builder: the typed seam between `buildPlugins` / `watchPlugins` and
  * their callers (the CLI, tests, a host's own dev tooling).
  */
-import type { Manifest } from '../artifact/manifest.js';
+import type { LiveNames, Manifest } from '../artifact/manifest.js';
 import type { BuildMessage } from '../errors.js';
 
 /** Where the builder reports progress. `info`: one line per plugin built; `debug`: details. */
@@ -61,6 +61,27 @@ export interface WatchPluginsOptions extends BuildPluginsOptions {
 export interface PluginWatcher {
   /** Stops watching; resolves once no build is running any more. */
   close(): Promise<void>;
+}
+
+export interface LinkPluginsStaticallyOptions {
+  /** Plugin directories, as for buildPlugins; the generated list keeps this order. */
+  readonly pluginDirs: readonly string[];
+  /** Directory the generated module (`static-plugins.ts`) is written to; created when missing. Must not be inside a plugin. */
+  readonly outDir: string;
+  /** Version label of every linked plugin. @default 'static' */
+  readonly version?: string | undefined;
+  /** As for buildPlugins. @default 'live_' */
+  readonly livePrefix?: string | undefined;
+  /** @default a logger that drops everything */
+  readonly logger?: BuildLogger | undefined;
+}
+
+/** What linkPluginsStatically wrote. */
+export interface StaticLinkResult {
+  /** Absolute path of the generated module. */
+  readonly file: string;
+  /** The linked plugins, in the order given, with the live names imported for each. */
+  readonly plugins: readonly { readonly name: string; readonly live: LiveNames }[];
 }
 
 const ignore = (): void => {};

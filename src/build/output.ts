@@ -5,13 +5,13 @@
  * renamed over the old one last. Older artifacts are pruned, keeping a few for hosts still
  * reading one.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { artifactFileName, DEFAULT_LIVE_PREFIX } from '../artifact/format.js';
+import { artifactFileName } from '../artifact/format.js';
 import { MANIFEST_FORMAT, manifestFileName, type Manifest } from '../artifact/manifest.js';
 import { HOTSWAP_VERSION } from '../version.js';
+import { writeAtomically } from './atomic-write.js';
 import type { CompiledPlugin } from './compile.js';
 import type { BuildSettings } from './options.js';
 
@@ -38,8 +38,7 @@ export function createManifest(compiled: CompiledPlugin, settings: BuildSettings
     bundleDeps: settings.bundleDeps,
     sourcemap: settings.sourcemap,
     externals: compiled.externals,
-    // Filled by the live-name scan (issue 3, in progress): nothing is found yet.
-    live: { prefix: DEFAULT_LIVE_PREFIX, functions: [], types: [] },
+    live: compiled.live,
   };
 }
 
@@ -68,40 +67,6 @@ async function hasContent(file: string, sha256: string): Promise<boolean> {
     return createHash('sha256').update(await readFile(file)).digest('hex') === sha256;
   } catch {
     return false;
-  }
-}
-
-/** Temp file in the same directory (rename is only atomic within one file system), synced, renamed. */
-async function writeAtomically(dir: string, plugin: string, target: string, text: string): Promise<void> {
-  // A leading dot and .tmp suffix: never mistaken for an artifact or a manifest by a reader.
-  const temp = join(dir, `.${plugin}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(text, 'utf8');
-      // Without a sync, a crash can leave the renamed name pointing at empty data.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await renameRetrying(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-}
-
-/** Windows refuses to replace a file another process has open for a moment (a reading host). */
-async function renameRetrying(from: string, to: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await rename(from, to);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const transient = code === 'EPERM' || code === 'EACCES' || code === 'EBUSY';
-      if (process.platform !== 'win32' || !transient || attempt >= 10) throw error;
-      await delay(attempt * 20);
-    }
   }
 }
 

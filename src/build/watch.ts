@@ -1,14 +1,15 @@
 /**
  * `watchPlugins`: one esbuild context per plugin, in watch mode. Every successful rebuild goes
  * through the same compile-finish and atomic write as `buildPlugins`; a failed one is reported
- * and the previous artifact stays in place.
+ * and the previous artifact stays in place. The live names are scanned again on every rebuild
+ * (the generated entry is loaded anew each time).
  */
 import { context, type BuildContext, type Plugin } from 'esbuild';
 import { finishCompile } from './compile.js';
 import { emitPlugin } from './emit.js';
 import { esbuildOptions } from './esbuild-config.js';
-import { toBuildMessage } from './messages.js';
-import { BuildFailedError } from '../errors.js';
+import { liveEntry, type LiveEntry } from './live-entry-plugin.js';
+import { buildError } from './messages.js';
 import type { BuildSettings, PluginWatcher, WatchPluginsOptions } from './options.js';
 import { resolvePluginSources, type PluginSource } from './plugin-source.js';
 import { resolveSettings } from './settings.js';
@@ -27,8 +28,9 @@ export async function watchPlugins(options: WatchPluginsOptions): Promise<Plugin
     for (const source of sources) {
       let firstBuildDone!: () => void;
       firstBuilds.push(new Promise<void>((resolve) => (firstBuildDone = resolve)));
-      const reporter = reportEveryBuild(source, settings, options, () => firstBuildDone());
-      const ctx = await context(esbuildOptions(source, settings, [reporter]));
+      const entry = liveEntry(source, settings);
+      const reporter = reportEveryBuild(source, settings, options, entry, () => firstBuildDone());
+      const ctx = await context(esbuildOptions(source, settings, entry, [reporter]));
       contexts.push(ctx);
     }
     // watch() starts with a full build of its own; onEnd reports it like every rebuild.
@@ -50,6 +52,7 @@ function reportEveryBuild(
   source: PluginSource,
   settings: BuildSettings,
   options: WatchPluginsOptions,
+  entry: LiveEntry,
   afterEach: () => void,
 ): Plugin {
   return {
@@ -63,9 +66,9 @@ function reportEveryBuild(
       build.onEnd(async (result) => {
         try {
           if (result.errors.length > 0) {
-            options.onError(new BuildFailedError(source.name, result.errors.map(toBuildMessage)));
+            options.onError(buildError(source.name, result.errors));
           } else {
-            const compiled = await finishCompile(source, settings, result, startedAt);
+            const compiled = await finishCompile(source, settings, result, entry.liveNames(), startedAt);
             options.onBuild(await emitPlugin(compiled, settings));
           }
         } catch (error) {

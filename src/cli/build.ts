@@ -1,7 +1,7 @@
 /** `hotswap build [options] <pluginDir...> <outputDir>` */
 import type { Command } from 'commander';
-import { buildPlugins, watchPlugins } from '../build/index.js';
-import { cliLogger, formatBuildLine, printError } from './report.js';
+import { buildPlugins, linkPluginsStatically, watchPlugins } from '../build/index.js';
+import { cliLogger, formatBuildLine, formatLinkLines, printError } from './report.js';
 
 interface BuildCommandOptions {
   version?: string;
@@ -9,6 +9,8 @@ interface BuildCommandOptions {
   sourcemap: boolean;
   watch: boolean;
   verbose: boolean;
+  livePrefix?: string;
+  staticLinking: boolean;
 }
 
 export function registerBuildCommand(program: Command): void {
@@ -21,6 +23,12 @@ export function registerBuildCommand(program: Command): void {
     .option('--bundle-deps', 'bundle npm dependencies into the artifact instead of leaving them to the host', false)
     .option('--no-sourcemap', 'do not embed a source map')
     .option('--watch', 'rebuild a plugin whenever one of its files changes, until interrupted', false)
+    .option('--live-prefix <prefix>', 'name prefix of live functions and types, matched ignoring case (default: "live_")')
+    .option(
+      '--static-linking',
+      'write one TypeScript module, static-plugins.ts, that imports the plugins statically (for new PluginManager({ staticPlugins })) instead of artifacts',
+      false,
+    )
     .option('--verbose', 'log what is built, sizes and times', false)
     .action(async (paths: string[], options: BuildCommandOptions, command: Command) => {
       if (paths.length < 2) command.error('error: give at least one plugin directory and then the output directory');
@@ -29,16 +37,24 @@ export function registerBuildCommand(program: Command): void {
         pluginDirs: paths.slice(0, -1),
         outDir,
         version: options.version,
-        bundleDeps: options.bundleDeps,
-        sourcemap: options.sourcemap,
+        livePrefix: options.livePrefix,
         logger: cliLogger(options.verbose),
       };
       const print = (line: string): void => void process.stdout.write(line + '\n');
-      if (!options.watch) {
-        for (const result of await buildPlugins(common)) print(formatBuildLine(result));
+      if (options.staticLinking) {
+        // Statically linked code is compiled by the host's own build: these options have no meaning.
+        const unused = [options.watch && '--watch', options.bundleDeps && '--bundle-deps', !options.sourcemap && '--no-sourcemap'];
+        const given = unused.filter((flag): flag is string => typeof flag === 'string');
+        if (given.length > 0) command.error(`error: ${given.join(', ')} cannot be used with --static-linking`);
+        for (const line of formatLinkLines(await linkPluginsStatically(common))) print(line);
         return;
       }
-      const watcher = await watchPlugins({ ...common, onBuild: (result) => print(formatBuildLine(result)), onError: printError });
+      const artifacts = { ...common, bundleDeps: options.bundleDeps, sourcemap: options.sourcemap };
+      if (!options.watch) {
+        for (const result of await buildPlugins(artifacts)) print(formatBuildLine(result));
+        return;
+      }
+      const watcher = await watchPlugins({ ...artifacts, onBuild: (result) => print(formatBuildLine(result)), onError: printError });
       process.stderr.write(`watching ${common.pluginDirs.length} plugin(s), writing to ${outDir}; Ctrl+C to stop\n`);
       await stopOnSignal();
       await watcher.close();

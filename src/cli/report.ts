@@ -1,6 +1,6 @@
 /** How the CLI prints results and errors. */
 import { HotswapError } from '../errors.js';
-import type { BuildLogger, PluginBuildResult } from '../build/index.js';
+import type { BuildLogger, PluginBuildResult, StaticLinkResult } from '../build/index.js';
 import { formatBytes } from '../build/format-bytes.js';
 
 /** User faults (every HotswapError) get one `error CODE: message` block, no stack; bugs keep theirs. */
@@ -16,6 +16,15 @@ export function printError(error: unknown): void {
 export function formatBuildLine(result: PluginBuildResult): string {
   const { name, version, sha256 } = result.manifest;
   return `built ${name} ${version} (${formatBytes(result.bytes)}, sha256 ${sha256.slice(0, 12)}, ${Math.round(result.durationMs)} ms)`;
+}
+
+/** One line per plugin linked (name and live names), then the file written. */
+export function formatLinkLines(result: StaticLinkResult): string[] {
+  const count = (n: number, what: string): string => `${n} live ${what}${n === 1 ? '' : 's'}`;
+  return [
+    ...result.plugins.map(({ name, live }) => `linked ${name} (${count(live.functions.length, 'function')}, ${count(live.types.length, 'type')})`),
+    `wrote ${result.file}`,
+  ];
 }
 
 /** Warnings always reach stderr; `--verbose` adds the builder's info and debug lines. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LIVE_EXPORT } from '../../../src/artifact/format.js';
 import { manifestFileName, parseManifest } from '../../../src/artifact/manifest.js';
 import { watchPlugins, type PluginBuildResult } from '../../../src/build/index.js';
 import { BuildFailedError } from '../../../src/errors.js';
@@ -85,4 +86,43 @@ test('watchPlugins refuses invalid input before watching anything', async (t) =>
     watchPlugins({ pluginDirs: [join(tmp.path, 'missing')], outDir: join(tmp.path, 'out'), onBuild: fail, onError: fail }),
     { code: 'HOTSWAP_ERR_PLUGIN_DIR_MISSING' },
   );
+});
+
+test('watch mode scans live names again on every rebuild, and recovers from a duplicate', { timeout: 60_000 }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const root = (imports: string): string =>
+    `import { definePlugin } from 'hotswap/plugin';\n${imports}\nexport default definePlugin({});\n`;
+  const dir = writePlugin(tmp.path, 'livewatch', { 'index.ts': root(''), 'jobs.ts': 'export function live_a(): string { return "a"; }\n' });
+  const index = join(dir, 'index.ts');
+  const builds = new Events<PluginBuildResult>();
+  const errors = new Events<Error>();
+  const liveOf = (r: PluginBuildResult): { functions: Record<string, () => string> } =>
+    evaluateArtifact(r.artifactPath)[LIVE_EXPORT] as { functions: Record<string, () => string> };
+
+  const watcher = await watchPlugins({ pluginDirs: [dir], outDir: join(tmp.path, 'out'), onBuild: builds.push, onError: errors.push });
+  try {
+    const first = await builds.next();
+    assert.deepEqual(first.manifest.live.functions, []);
+
+    // A module newly imported brings its live function.
+    replaceFile(index, root("import './jobs';"));
+    const second = await builds.nextMatching((r) => r.manifest.live.functions.length > 0);
+    assert.deepEqual(second.manifest.live.functions, ['live_a']);
+    assert.equal(liveOf(second).functions.live_a?.(), 'a');
+
+    // A second module with the same name ignoring case: refused, and the watcher keeps going.
+    writeFileSync(join(dir, 'other.ts'), 'export function LIVE_A(): string { return "A"; }\n');
+    replaceFile(index, root("import './jobs';\nimport './other';"));
+    const error = await errors.next();
+    assert.equal((error as { code?: string }).code, 'HOTSWAP_ERR_DUPLICATE_LIVE_NAME', String(error));
+
+    // Fixed in the module that caused it (not the root): still noticed.
+    replaceFile(join(dir, 'other.ts'), 'export function live_b(): string { return "b"; }\n');
+    const third = await builds.nextMatching((r) => r.manifest.live.functions.includes('live_b'));
+    assert.deepEqual(third.manifest.live.functions, ['live_a', 'live_b']);
+    assert.equal(liveOf(third).functions.live_b?.(), 'b');
+  } finally {
+    await watcher.close();
+  }
 });
