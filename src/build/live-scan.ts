@@ -1,9 +1,11 @@
 /**
- * The live-name scan of one plugin: a quick esbuild pass that writes nothing tells which modules
- * the plugin bundles, then each module is transformed to JavaScript and its live exports are read.
- * Both the artifact build (through the generated entry) and static linking use it.
+ * The live-name scan of one plugin: the modules it bundles (a quick esbuild pass that writes
+ * nothing) plus every other source module in its directory, each transformed to JavaScript and
+ * its live exports read. Modules nothing imports count too: a live function is called by name
+ * through the vault, so often no module of the plugin imports it. Both the artifact build (through
+ * the generated entry, which imports what the scan found) and static linking use it.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { extname, relative, resolve, sep } from 'node:path';
 import { build, transform, type Loader, type Plugin } from 'esbuild';
 import type { LiveNames } from '../artifact/manifest.js';
@@ -142,8 +144,24 @@ async function pluginModules(source: PluginSource): Promise<string[]> {
     if (LOADERS[extname(file)] === undefined || file.split(sep).includes('node_modules')) continue;
     files.push(file);
   }
+  for (const file of await directoryModules(source.dir)) if (!files.includes(file)) files.push(file);
   const rest = files.filter((f) => f !== source.rootModule).sort((a, b) => compareNames(a, b));
   return files.includes(source.rootModule) ? [source.rootModule, ...rest] : rest;
+}
+
+/** Not plugin code: declarations, tests, and anything under node_modules or a dot-directory. */
+const NOT_PLUGIN_CODE = /(\.d\.[cm]?ts|\.(test|spec)\.[cm]?[jt]sx?)$/;
+
+/** Every source module under the plugin directory, whether the root reaches it or not. */
+async function directoryModules(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, encoding: 'utf8' });
+  return entries
+    .filter((entry) => {
+      const parts = entry.split(sep);
+      if (parts.some((part) => part === 'node_modules' || part.startsWith('.'))) return false;
+      return LOADERS[extname(entry)] !== undefined && !NOT_PLUGIN_CODE.test(entry);
+    })
+    .map((entry) => resolve(dir, entry));
 }
 
 async function scanFile(file: string, prefix: string): Promise<ReturnType<typeof scanModuleExports>> {

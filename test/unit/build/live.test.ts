@@ -178,3 +178,19 @@ test('a live prefix that is not an identifier is refused before anything is buil
   }
   assert.equal(existsSync(outDir), false);
 });
+
+test('finds live functions in modules nothing imports, and bundles them; skips tests and declarations', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const dir = writePlugin(tmp.path, 'unreached', {
+    'index.ts': "import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({});\n",
+    'jobs/deliver.ts': 'export function live_deliver(): string { return "delivered"; }\n',
+    'jobs/deliver.test.ts': 'export function live_inTest(): number { return 1; }\n',
+    'types.d.ts': 'export declare function live_declared(): void;\n',
+  });
+  const [result] = await buildPlugins({ pluginDirs: [dir], outDir: join(tmp.path, 'out') });
+  assert.ok(result);
+  assert.deepEqual(result.manifest.live.functions, ['live_deliver']);
+  const live = evaluateArtifact(result.artifactPath)[LIVE_EXPORT] as { functions: Record<string, () => string> };
+  assert.equal(live.functions.live_deliver?.(), 'delivered');
+});

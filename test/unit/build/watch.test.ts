@@ -93,7 +93,7 @@ test('watch mode scans live names again on every rebuild, and recovers from a du
   t.after(tmp.cleanup);
   const root = (imports: string): string =>
     `import { definePlugin } from 'hotswap/plugin';\n${imports}\nexport default definePlugin({});\n`;
-  const dir = writePlugin(tmp.path, 'livewatch', { 'index.ts': root(''), 'jobs.ts': 'export function live_a(): string { return "a"; }\n' });
+  const dir = writePlugin(tmp.path, 'livewatch', { 'index.ts': root('') });
   const index = join(dir, 'index.ts');
   const builds = new Events<PluginBuildResult>();
   const errors = new Events<Error>();
@@ -105,7 +105,8 @@ test('watch mode scans live names again on every rebuild, and recovers from a du
     const first = await builds.next();
     assert.deepEqual(first.manifest.live.functions, []);
 
-    // A module newly imported brings its live function.
+    // A new module brings its live function (noticed at the next rebuild: the root changes too).
+    writeFileSync(join(dir, 'jobs.ts'), 'export function live_a(): string { return "a"; }\n');
     replaceFile(index, root("import './jobs';"));
     const second = await builds.nextMatching((r) => r.manifest.live.functions.length > 0);
     assert.deepEqual(second.manifest.live.functions, ['live_a']);
