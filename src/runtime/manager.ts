@@ -22,6 +22,7 @@ import { invokeEachIn, type InvokeEachResult } from './invoke-each.js';
 import { LeakDetector } from './leak-detector.js';
 import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
 import { LiveJobScheduler } from '../live/jobs.js';
+import type { Vault } from '../plugin/definition.js';
 import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
 import {
   resolveOptions,
@@ -164,6 +165,14 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     const target = generation.vault.liveFuncs[fn] as ((...a: unknown[]) => unknown) | undefined;
     if (target === undefined) throw new LiveFunctionNotFoundError(fn, generation.id);
     return generation.track(target, args) as R;
+  }
+
+  /**
+   * The vault of the current (or pinned) generation: read `manager.vault.extension` to call what
+   * the plugins registered. Read it per request (or inside `pin`): a reload swaps in a new one.
+   */
+  get vault(): Vault<Ext> {
+    return this.#generationFor('vault').vault;
   }
 
   /** The live job scheduler plugins see as `vault.jobs`. */

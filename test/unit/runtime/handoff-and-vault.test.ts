@@ -151,3 +151,27 @@ describe('vault on reload', () => {
     assert.match(outcome.error.message, /not plain data at \$\.run: a function/);
   });
 });
+
+describe('manager.vault', () => {
+  it('is the current generation vault, and the pinned one inside pin()', async () => {
+    const ws = await Workspace.create();
+    pluginEvents();
+    const filler = (tag: string): string =>
+      pluginSource(`onVault(vault: { extension: { tag?: string } }) { vault.extension.tag = '${tag}'; },`);
+    await ws.plugin('filler', filler('t1'), 'v1');
+    const manager = new PluginManager<{ tag?: string }>({ pluginDir: ws.outDir, freeDelay: 0, extension: () => ({}) });
+    assert.throws(() => manager.vault, { code: 'HOTSWAP_ERR_NOT_LOADED' });
+    ok(await manager.load());
+    assert.equal(manager.vault.extension.tag, 't1');
+    const seen = await manager.pin(async () => {
+      await ws.plugin('filler', filler('t2'), 'v2');
+      ok(await manager.reload());
+      return [manager.vault.extension.tag, manager.vault.generation];
+    });
+    assert.equal(seen[0], 't1', 'pinned: still the old vault');
+    assert.equal(manager.vault.extension.tag, 't2');
+    assert.notEqual(manager.vault.generation, seen[1]);
+    await manager.close();
+    await ws.dispose();
+  });
+});
