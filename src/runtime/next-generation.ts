@@ -214,11 +214,11 @@ async function handOverState(
   ctx: PluginContext,
   hookTimeout: number,
 ): Promise<void> {
-  const snapshot = previous.definition.snapshot;
-  if (snapshot === undefined) return;
+  const outgoing = previous.definition;
+  if (outgoing.snapshot === undefined) return;
   let state: unknown;
   try {
-    state = await snapshot.call(previous.definition);
+    state = await outgoing.snapshot();
     check(state);
   } catch (error) {
     throw new StageError('handoff', new StateHandoffError(previous.name, 'snapshot', error));
