@@ -9,9 +9,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: {
-          allowDefaultProject: ['examples/*/plugins/*/*.ts', 'examples/*/plugins/*/*/*.ts'],
-        },
+        // Plugin sources (excluded from tsconfig.json: esbuild bundles them) belong to
+        // examples/tsconfig.json, which maps `hotswap/plugin` to src/plugin.
+        projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },
     },
