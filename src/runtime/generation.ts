@@ -9,6 +9,8 @@ import type { PluginInstance } from './instance.js';
 import type { GenerationInfo } from './options.js';
 import type { GenerationVault } from './vault.js';
 
+type AnyFunction = (...args: unknown[]) => unknown;
+
 export type GenerationState = 'building' | 'current' | 'retired' | 'freed';
 
 /** A plugin as `manager.find()` returns it: its functions, bound to one generation and counted. */
@@ -33,11 +35,17 @@ export class Generation<Ext> {
   /** Called when inFlight drops to 0 while retired. */
   onDrained: (() => void) | undefined;
   readonly #handles = new Map<string, PluginHandle>();
+  readonly #targets: Record<string, Record<string, AnyFunction> | undefined> = Object.create(null) as never;
 
   constructor(id: number, instances: ReadonlyMap<string, PluginInstance>, vault: GenerationVault<Ext>) {
     this.id = id;
     this.instances = instances;
     this.vault = vault;
+    for (const [name, instance] of instances) {
+      const byName: Record<string, AnyFunction> = Object.create(null) as never;
+      for (const [fn, target] of instance.functions) byName[fn] = target;
+      this.#targets[name] = byName;
+    }
   }
 
   /** The generation as callbacks and events see it. */
@@ -58,22 +66,36 @@ export class Generation<Ext> {
   }
 
   /**
-   * Calls `fn` of `plugin` on this generation, counted in flight until its result settles.
-   * Kept small: this is the hot path of every plugin call.
+   * The function `fn` of `plugin`. Looked up in null-prototype objects rather than Maps: the names
+   * a call site passes are usually constants, and V8 caches such property lookups.
    */
-  invoke(plugin: string, fn: string, args: unknown[]): unknown {
+  resolve(plugin: string, fn: string): AnyFunction {
+    const target = this.#targets[plugin]?.[fn];
+    if (target !== undefined) return target;
     const instance = this.instances.get(plugin);
     if (instance === undefined) throw new PluginNotFoundError(plugin, this.id);
-    const target = instance.functions.get(fn);
-    if (target === undefined) throw new FunctionNotFoundError(plugin, fn, instance.version);
-    return this.track(target, args);
+    throw new FunctionNotFoundError(plugin, fn, instance.version);
   }
 
-  track(target: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  /**
+   * Calls `target`, counted in flight on this generation until its result settles. Up to three
+   * arguments are passed as `a0..a2` (`count` says how many), more as `rest`: the hot path of every
+   * plugin call allocates no argument array.
+   */
+  call(target: AnyFunction, count: number, a0: unknown, a1: unknown, a2: unknown, rest: readonly unknown[] | undefined): unknown {
     this.inFlight++;
     let result: unknown;
     try {
-      result = target(...args);
+      result =
+        count === 0
+          ? target()
+          : count === 1
+            ? target(a0)
+            : count === 2
+              ? target(a0, a1)
+              : count === 3
+                ? target(a0, a1, a2)
+                : Reflect.apply(target, undefined, rest ?? []);
     } catch (error) {
       this.leave();
       throw error;
@@ -94,16 +116,19 @@ export class Generation<Ext> {
     );
   }
 
+  /** `call` with the arguments in an array. */
+  track(target: AnyFunction, args: readonly unknown[]): unknown {
+    return this.call(target, args.length, args[0], args[1], args[2], args.length > 3 ? args : undefined);
+  }
+
   /** The plugin's handle for this generation, built once. */
   handle(plugin: string): PluginHandle {
     let handle = this.#handles.get(plugin);
     if (handle !== undefined) return handle;
     const instance = this.instances.get(plugin);
     if (instance === undefined) throw new PluginNotFoundError(plugin, this.id);
-    const functions: Record<string, (...args: unknown[]) => unknown> = {};
-    for (const [name, target] of instance.functions) {
-      functions[name] = (...args: unknown[]) => this.track(target, args);
-    }
+    const functions: Record<string, AnyFunction> = {};
+    for (const [name, target] of instance.functions) functions[name] = countedFunction(this, target);
     handle = Object.freeze({
       name: instance.name,
       version: instance.version,
@@ -113,4 +138,14 @@ export class Generation<Ext> {
     this.#handles.set(plugin, handle);
     return handle;
   }
+}
+
+/** `target` bound to `generation`, each call counted in flight there. */
+function countedFunction(generation: Generation<unknown>, target: AnyFunction): AnyFunction {
+  // A function expression, not an arrow: `arguments` passes the arguments on without an array.
+  return function (a0?: unknown, a1?: unknown, a2?: unknown): unknown {
+    const count = arguments.length;
+    // eslint-disable-next-line prefer-rest-params -- see above
+    return generation.call(target, count, a0, a1, a2, count > 3 ? Array.prototype.slice.call(arguments) : undefined);
+  };
 }

@@ -124,8 +124,15 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
    * Calls `functions[fn]` of `plugin` in the current generation (or the pinned one, inside `pin`).
    * The call counts as in flight on that generation until its returned promise settles.
    */
-  invoke<R = unknown>(plugin: string, fn: string, ...args: unknown[]): R {
-    return this.#generationFor('invoke').invoke(plugin, fn, args) as R;
+  invoke<R = unknown>(plugin: string, fn: string, ...args: unknown[]): R;
+  invoke(plugin: string, fn: string, a0?: unknown, a1?: unknown, a2?: unknown): unknown {
+    const generation = this.#generationFor('invoke');
+    const target = generation.resolve(plugin, fn);
+    // `arguments` rather than a rest parameter: no array allocated per call on this hot path.
+    const count = arguments.length - 2;
+    // eslint-disable-next-line prefer-rest-params -- see above
+    const rest = count > 3 ? (Array.prototype.slice.call(arguments, 2) as unknown[]) : undefined;
+    return generation.call(target, count, a0, a1, a2, rest);
   }
 
   /** The plugin's functions in the current (or pinned) generation; each call is counted in flight. */

@@ -159,7 +159,12 @@ describe('PluginManager lifecycle', () => {
     await ws.plugin('multi', {
       'index.ts': pluginSource(
         `async onLoad() { await new Promise((r) => setImmediate(r)); record('loaded'); },
-         functions: { area: (r: number) => circleArea(r), label: () => label },`,
+         functions: {
+           area: (r: number) => circleArea(r),
+           label: () => label,
+           join: (...parts: unknown[]) => parts.join('|'),
+           count: (...parts: unknown[]) => parts.length,
+         },`,
         "import { circleArea } from './geometry/circle.js';\nimport { label } from './label.js';",
       ),
       'geometry/circle.ts': 'export const circleArea = (r: number): number => Math.round(Math.PI * r * r);\n',
@@ -169,6 +174,15 @@ describe('PluginManager lifecycle', () => {
     ok(await manager.load());
     assert.equal(manager.invoke('multi', 'area', 10), 314);
     assert.equal(manager.invoke('multi', 'label'), 'sub-modules work');
+    // Every argument count reaches the function, through invoke and through a find() handle.
+    const join = manager.find('multi').functions.join as (...parts: unknown[]) => string;
+    for (let n = 0; n <= 6; n++) {
+      const parts = Array.from({ length: n }, (_, i) => i);
+      assert.equal(manager.invoke('multi', 'join', ...parts), parts.join('|'));
+      assert.equal(manager.invoke('multi', 'count', ...parts), n);
+      assert.equal(join(...parts), parts.join('|'));
+    }
+    assert.equal(manager.invoke('multi', 'count', undefined), 1, 'an explicit undefined is an argument');
     assert.deepEqual(events, ['loaded']);
   });
 
