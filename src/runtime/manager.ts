@@ -3,6 +3,7 @@
  * calls are running, and frees old generations once they have drained.
  */
 import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   AlreadyLoadedError,
@@ -194,7 +195,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   usePluginDir(dir: string): void {
     if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', 'expected a non-empty string');
     if (this.#options.staticPlugins !== undefined) throw new StaticReloadError();
-    this.#pluginDir = dir;
+    this.#pluginDir = resolve(dir);
   }
 
   /** The plugin directory the next reload reads (undefined for static plugins). */

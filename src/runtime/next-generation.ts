@@ -78,12 +78,7 @@ export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promis
   const instances = new Map(order.map((name) => [name, chosen.instances.get(name) as PluginInstance]));
   const created = new Set(attempt.created);
   const isNew = (instance: PluginInstance): boolean => created.has(instance);
-  const contextOf = (instance: PluginInstance): PluginContext =>
-    Object.freeze({
-      name: instance.name,
-      version: instance.version,
-      deps: Object.freeze(Object.fromEntries(instance.imports.map((dep) => [dep, instances.get(dep)?.exports]))),
-    });
+  const contextOf = (instance: PluginInstance): PluginContext => contextFor(instance, instances);
 
   // onLoad then export, in dependency order: a plugin's onLoad sees the exports of what it imports.
   for (const instance of instances.values()) {
@@ -119,25 +114,61 @@ export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promis
   const generation = new Generation<Ext>(id, instances, vault);
 
   // onVault for every plugin (carried-over ones too, so the new extension is complete), then onInit for new ones.
-  for (const instance of instances.values()) {
-    const definition = instance.definition;
-    if (definition.onVault === undefined) continue;
-    const ctx = contextOf(instance);
-    await atStage('onVault', instance.name, () =>
-      runHook(instance.name, 'onVault', options.hookTimeout, () => definition.onVault?.(vault, ctx)),
-    );
+  const carriedWithNewVault: PluginInstance[] = [];
+  try {
+    for (const instance of instances.values()) {
+      const definition = instance.definition;
+      if (definition.onVault === undefined) continue;
+      if (!isNew(instance)) carriedWithNewVault.push(instance);
+      const ctx = contextOf(instance);
+      await atStage('onVault', instance.name, () =>
+        runHook(instance.name, 'onVault', options.hookTimeout, () => definition.onVault?.(vault, ctx)),
+      );
+    }
+    for (const instance of instances.values()) {
+      const definition = instance.definition;
+      if (!isNew(instance) || definition.onInit === undefined) continue;
+      const ctx = contextOf(instance);
+      await atStage('onInit', instance.name, () =>
+        runHook(instance.name, 'onInit', options.hookTimeout, () => definition.onInit?.(vault, ctx)),
+      );
+    }
+    await askHost(generation, current, options);
+  } catch (error) {
+    if (current !== undefined) await restoreVaults(carriedWithNewVault, current, options);
+    throw error;
   }
-  for (const instance of instances.values()) {
-    const definition = instance.definition;
-    if (!isNew(instance) || definition.onInit === undefined) continue;
-    const ctx = contextOf(instance);
-    await atStage('onInit', instance.name, () =>
-      runHook(instance.name, 'onInit', options.hookTimeout, () => definition.onInit?.(vault, ctx)),
-    );
-  }
-
-  await askHost(generation, current, options);
   return { generation, details: orderDetails(chosen.details, order) };
+}
+
+/** What every hook of `instance` gets: its name, version, and the exports of what it imports. */
+function contextFor(instance: PluginInstance, instances: ReadonlyMap<string, PluginInstance>): PluginContext {
+  return Object.freeze({
+    name: instance.name,
+    version: instance.version,
+    deps: Object.freeze(Object.fromEntries(instance.imports.map((dep) => [dep, instances.get(dep)?.exports]))),
+  });
+}
+
+/**
+ * A carried-over plugin that was handed the new vault keeps serving in the current generation when
+ * the reload fails: hand it the current vault again, so what it kept points at the generation that
+ * is really serving. A failure here is logged; the reload has failed already.
+ */
+async function restoreVaults<Ext>(
+  carried: readonly PluginInstance[],
+  current: Generation<Ext>,
+  options: ResolvedOptions<Ext>,
+): Promise<void> {
+  for (const instance of carried) {
+    const definition = instance.definition;
+    const ctx = contextFor(instance, current.instances);
+    try {
+      await runHook(instance.name, 'onVault', options.hookTimeout, () => definition.onVault?.(current.vault, ctx));
+    } catch (error) {
+      options.logger.error(`handing the current vault back to plugin "${instance.name}" failed: ${String(error)}`);
+    }
+  }
 }
 
 interface ChosenPlugins {

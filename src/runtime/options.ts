@@ -1,6 +1,7 @@
 /**
  * Options of `new PluginManager(...)`, their defaults, and their validation.
  */
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type HotswapError } from '../errors.js';
 import type { StaticPlugin } from './candidates.js';
 import type { ArtifactLoader } from './loader.js';
@@ -124,7 +125,8 @@ export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): Resolve
     throw new InvalidArgumentError('whitelist', 'expected an array of plugin names');
   }
   return {
-    pluginDir,
+    // Absolute: the loader builds each plugin's `require` from it, which takes only absolute paths.
+    pluginDir: pluginDir === undefined ? undefined : resolve(pluginDir),
     staticPlugins,
     freeDelay,
     drainTimeout,

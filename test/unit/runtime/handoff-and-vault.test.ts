@@ -175,3 +175,41 @@ describe('manager.vault', () => {
     await ws.dispose();
   });
 });
+
+describe('vault after a failed reload', () => {
+  it('hands carried-over plugins the serving vault back when a reload fails after onVault', async () => {
+    const ws = await Workspace.create();
+    pluginEvents();
+    // keeper keeps the vault onVault gave it and reports which generation that vault belongs to.
+    await ws.write(
+      'keeper',
+      pluginSource(
+        'onVault(v: { generation: number }) { kept = v; }, functions: { keptGeneration: () => kept?.generation },',
+        'let kept: { generation: number } | undefined;',
+      ),
+    );
+    await ws.write('other', pluginSource("functions: { version: () => 'o1' },"));
+    await ws.build(['keeper', 'other'], 'v1');
+    const manager = new PluginManager({ pluginDir: ws.outDir, freeDelay: 0, logger: recordingLogger() });
+    const loaded = ok(await manager.load());
+    await ws.plugin('other', pluginSource("onInit() { throw new Error('v2 broken'); },"), 'v2');
+    failed(await manager.reload());
+    assert.equal(manager.invoke('keeper', 'keptGeneration'), loaded.generation);
+    assert.equal(manager.vault.generation, loaded.generation);
+    await manager.close();
+    await ws.dispose();
+  });
+
+  it('accepts a relative pluginDir', async () => {
+    const ws = await Workspace.create();
+    pluginEvents();
+    await ws.plugin('rel', pluginSource("functions: { ok: () => 'yes' },"));
+    const { relative } = await import('node:path');
+    const manager = new PluginManager({ pluginDir: relative(process.cwd(), ws.outDir) });
+    ok(await manager.load());
+    assert.equal(manager.invoke('rel', 'ok'), 'yes');
+    assert.equal(manager.pluginDir, ws.outDir);
+    await manager.close();
+    await ws.dispose();
+  });
+});
