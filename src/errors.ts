@@ -39,6 +39,16 @@ export const errorCodes = [
   'HOTSWAP_ERR_STATE_HANDOFF',
   'HOTSWAP_ERR_STATIC_RELOAD',
   'HOTSWAP_ERR_DUPLICATE_LIVE_NAME',
+  'HOTSWAP_ERR_HOTFIX_INVALID',
+  'HOTSWAP_ERR_HOTFIX_SCRIPT_NOT_FOUND',
+  'HOTSWAP_ERR_HOTFIX_BASE_MISMATCH',
+  'HOTSWAP_ERR_HOTFIX_REFUSED',
+  'HOTSWAP_ERR_HOTFIX_BLOCKED',
+  'HOTSWAP_ERR_HOTFIX_LIVEEDIT_FAILED',
+  'HOTSWAP_ERR_HOTFIX_VERIFY_FAILED',
+  'HOTSWAP_ERR_HOTFIX_INIT_FAILED',
+  'HOTSWAP_ERR_HOTFIX_NOT_APPLIED',
+  'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
 ] as const;
 
 export type HotswapErrorCode = (typeof errorCodes)[number];
@@ -377,6 +387,98 @@ export class DuplicateLiveNameError extends HotswapError<'HOTSWAP_ERR_DUPLICATE_
     this.liveName = name;
     this.first = first;
     this.second = second;
+  }
+}
+
+/** A patch object is malformed (missing version, a file without source or hash, a bad scope selector). */
+export class HotfixInvalidError extends HotswapError<'HOTSWAP_ERR_HOTFIX_INVALID'> {
+  constructor(detail: string) {
+    super('HOTSWAP_ERR_HOTFIX_INVALID', `invalid patch: ${detail}`);
+  }
+}
+
+/** No script of the running process (or of a worker) corresponds to a patched file. */
+export class HotfixScriptNotFoundError extends HotswapError<'HOTSWAP_ERR_HOTFIX_SCRIPT_NOT_FOUND'> {
+  readonly file: string;
+  constructor(file: string) {
+    super('HOTSWAP_ERR_HOTFIX_SCRIPT_NOT_FOUND', `no loaded script matches ${file}: the process has not loaded it`);
+    this.file = file;
+  }
+}
+
+/** The patch was built against other code than the code running. */
+export class HotfixBaseMismatchError extends HotswapError<'HOTSWAP_ERR_HOTFIX_BASE_MISMATCH'> {
+  readonly file: string;
+  constructor(file: string, expected: string, actual: string) {
+    super(
+      'HOTSWAP_ERR_HOTFIX_BASE_MISMATCH',
+      `patch of ${file} was built against source sha256 ${expected.slice(0, 16)}…, but the running source is ` +
+        `${actual.slice(0, 16)}…: rebuild the patch from the code that runs`,
+    );
+    this.file = file;
+  }
+}
+
+/** The planner refused an edit LiveEdit would not apply correctly; the reason and place are named. */
+export class HotfixRefusedError extends HotswapError<'HOTSWAP_ERR_HOTFIX_REFUSED'> {
+  readonly file: string;
+  readonly reasons: readonly string[];
+  constructor(file: string, reasons: readonly string[]) {
+    super('HOTSWAP_ERR_HOTFIX_REFUSED', `patch of ${file} refused:\n  ${reasons.join('\n  ')}`);
+    this.file = file;
+    this.reasons = reasons;
+  }
+}
+
+/** A changed function stayed suspended (an async function at an await, a generator) until the deadline. */
+export class HotfixBlockedError extends HotswapError<'HOTSWAP_ERR_HOTFIX_BLOCKED'> {
+  readonly file: string;
+  constructor(file: string, deadlineMs: number) {
+    super(
+      'HOTSWAP_ERR_HOTFIX_BLOCKED',
+      `patch of ${file} could not be applied within ${deadlineMs} ms: a changed async function or generator ` +
+        'stayed suspended (LiveEdit cannot replace a function with an active frame); nothing was changed',
+    );
+    this.file = file;
+  }
+}
+
+/** V8 LiveEdit refused or failed to apply a source (compile error, unsupported change). */
+export class HotfixLiveEditError extends HotswapError<'HOTSWAP_ERR_HOTFIX_LIVEEDIT_FAILED'> {
+  readonly file: string;
+  constructor(file: string, status: string, cause?: unknown) {
+    super('HOTSWAP_ERR_HOTFIX_LIVEEDIT_FAILED', `LiveEdit did not apply ${file}: ${status}`, { cause });
+    this.file = file;
+  }
+}
+
+/** After LiveEdit reported success, a changed function was found still running its old code. */
+export class HotfixVerifyError extends HotswapError<'HOTSWAP_ERR_HOTFIX_VERIFY_FAILED'> {
+  readonly file: string;
+  constructor(file: string, fn: string, detail: string) {
+    super('HOTSWAP_ERR_HOTFIX_VERIFY_FAILED', `${fn} in ${file} still runs its old code after the patch: ${detail}`);
+    this.file = file;
+  }
+}
+
+/** The patch's one-time init function threw; the patch was reverted. */
+export class HotfixInitError extends HotswapError<'HOTSWAP_ERR_HOTFIX_INIT_FAILED'> {
+  constructor(version: string, cause: unknown) {
+    super('HOTSWAP_ERR_HOTFIX_INIT_FAILED', `init of patch ${version} failed: ${describe(cause)}; the patch was reverted`, { cause });
+  }
+}
+
+/** revert() of a version that is not applied. */
+export class HotfixNotAppliedError extends HotswapError<'HOTSWAP_ERR_HOTFIX_NOT_APPLIED'> {
+  constructor(version: string) {
+    super('HOTSWAP_ERR_HOTFIX_NOT_APPLIED', `patch ${version} is not applied`);
+  }
+}
+
+/** A worker thread could not be patched; the patch was reverted everywhere. */
+export class HotfixWorkerError extends HotswapError<'HOTSWAP_ERR_HOTFIX_WORKER_FAILED'> {
+  constructor(workerId: string, detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_HOTFIX_WORKER_FAILED', `worker ${workerId} could not be patched: ${detail}`, { cause });
   }
 }
 
