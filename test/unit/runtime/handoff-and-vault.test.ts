@@ -204,8 +204,8 @@ describe('vault after a failed reload', () => {
     const ws = await Workspace.create();
     pluginEvents();
     await ws.plugin('rel', pluginSource("functions: { ok: () => 'yes' },"));
-    const { relative } = await import('node:path');
-    const manager = new PluginManager({ pluginDir: relative(process.cwd(), ws.outDir) });
+    const path = await import('node:path');
+    const manager = new PluginManager({ pluginDir: path.relative(process.cwd(), ws.outDir) });
     ok(await manager.load());
     assert.equal(manager.invoke('rel', 'ok'), 'yes');
     assert.equal(manager.pluginDir, ws.outDir);
