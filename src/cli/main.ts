@@ -5,6 +5,7 @@ import { HOTSWAP_VERSION } from '../version.js';
 import { registerBuildCommand } from './build.js';
 import { printError } from './report.js';
 import { registerReloadCommand } from './reload.js';
+import { registerRunCommand } from './run.js';
 
 export function createProgram(): Command {
   const program = new Command('hotswap')
@@ -15,6 +16,7 @@ export function createProgram(): Command {
     .enablePositionalOptions();
   registerBuildCommand(program);
   registerReloadCommand(program);
+  registerRunCommand(program);
   return program;
 }
 
