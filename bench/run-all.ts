@@ -1,0 +1,20 @@
+/**
+ * Runs every benchmark, one after another, each in its own process, printing their tables:
+ * `npm run bench`. Takes several minutes (the 1,000-reload memory run dominates).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BENCHMARKS = ['invoke-overhead.js', 'reload-latency.js', 'reload-memory.js'];
+
+let failed = 0;
+for (const file of BENCHMARKS) {
+  const script = fileURLToPath(new URL(file, import.meta.url));
+  process.stderr.write(`== ${file}\n`);
+  const result = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    failed++;
+    process.stderr.write(`${file} exited ${result.signal ?? result.status}\n`);
+  }
+}
+process.exitCode = failed === 0 ? 0 : 1;

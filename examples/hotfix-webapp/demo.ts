@@ -1,0 +1,143 @@
+/**
+ * The hotfix-webapp demo: start the app, change how `/now` formats the time, build a patch with the
+ * real `hotswap hotfix build`, apply it through the app's `/hotfix` route, and see `/now` answer in
+ * the new format from the same process with its state intact. Then a patch the planner refuses (it
+ * adds a module-level binding) is sent: refused with its reason, and the app keeps serving.
+ *
+ *   npm run demo:hotfix-webapp
+ *
+ * Exits 0 only if all of that happened. The app runs from a temporary copy; the repository's files
+ * are never edited.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const APP_SOURCE = join(REPO, 'examples', 'hotfix-webapp', 'app', 'server.mjs');
+const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
+
+export const ORIGINAL_FORMAT = 'return date.toISOString();';
+export const NEW_FORMAT = "return date.toISOString().slice(11, 19) + ' UTC';";
+/** A change the planner refuses: formatTime starts using a module-level binding the running code lacks. */
+export const REFUSED_TOP_LEVEL = "const SUFFIX = ' (UTC)';\n";
+export const REFUSED_FORMAT = 'return date.toISOString().slice(11, 19) + SUFFIX;';
+
+export interface Workspace {
+  readonly root: string;
+  /** The running copy of the app (and where its new versions are edited). */
+  readonly app: string;
+}
+
+/** A temporary copy of the app, with `hotswap` resolvable from it. */
+export async function makeWorkspace(): Promise<Workspace> {
+  const root = await mkdtemp(join(tmpdir(), 'hotswap-hotfix-webapp-'));
+  const app = join(root, 'app');
+  await mkdir(app, { recursive: true });
+  await cp(APP_SOURCE, join(app, 'server.mjs'));
+  await mkdir(join(root, 'node_modules'));
+  await symlink(REPO, join(root, 'node_modules', 'hotswap'), 'junction');
+  return { root, app };
+}
+
+export interface RunningApp {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+}
+
+export async function startApp(ws: Workspace): Promise<RunningApp> {
+  const child = spawn(process.execPath, [join(ws.app, 'server.mjs')], { cwd: ws.app, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => Promise.reject(new Error(`the app exited with ${String(code)} before it was ready`))),
+  ])) as [string];
+  const ready = JSON.parse(line) as { pid: number; port: number };
+  return { child, pid: ready.pid, port: ready.port };
+}
+
+export function httpJson(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/**
+ * Keeps a copy of what runs now (the patch's base), edits the running copy, and builds the patch
+ * with the real CLI. Returns the patch.
+ */
+export async function buildPatch(ws: Workspace, version: string, edit: (source: string) => string): Promise<unknown> {
+  const base = join(ws.root, `base-${version}`);
+  await mkdir(base, { recursive: true });
+  await cp(join(ws.app, 'server.mjs'), join(base, 'server.mjs'));
+  const file = join(ws.app, 'server.mjs');
+  await writeFile(file, edit(await readFile(file, 'utf8')));
+  const out = join(ws.root, `patch-${version}.json`);
+  const cli = spawn(process.execPath, [CLI, 'hotfix', 'build', '--version', version, '--base-dir', base, '--out', out, 'server.mjs'], {
+    cwd: ws.app,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const [code] = (await once(cli, 'exit')) as [number];
+  if (code !== 0) throw new Error(`hotswap hotfix build exited with ${code}`);
+  return JSON.parse(await readFile(out, 'utf8')) as unknown;
+}
+
+async function main(): Promise<void> {
+  const ws = await makeWorkspace();
+  let app: RunningApp | undefined;
+  try {
+    app = await startApp(ws);
+    const before = await httpJson(app.port, 'GET', '/now');
+    console.log(`/now before: ${JSON.stringify(before.json)}`);
+
+    const patch = await buildPatch(ws, 'format-2', (s) => s.replace(ORIGINAL_FORMAT, NEW_FORMAT));
+    const applied = await httpJson(app.port, 'POST', '/hotfix', patch);
+    console.log(`/hotfix: ${applied.status} ${JSON.stringify(applied.json)}`);
+    const after = await httpJson(app.port, 'GET', '/now');
+    console.log(`/now after:  ${JSON.stringify(after.json)}`);
+
+    const refusedPatch = await buildPatch(ws, 'format-3', (s) =>
+      s.replace('let requests = 0;', `${REFUSED_TOP_LEVEL}let requests = 0;`).replace(NEW_FORMAT, REFUSED_FORMAT),
+    );
+    const refused = await httpJson(app.port, 'POST', '/hotfix', refusedPatch);
+    console.log(`/hotfix (a patch adding a module-level binding): ${refused.status} ${String(refused.json.code)}`);
+    const still = await httpJson(app.port, 'GET', '/now');
+
+    const checks: [string, boolean][] = [
+      ['before: ISO format', /^\d{4}-\d\d-\d\dT/.test(String(before.json.now))],
+      ['patch applied', applied.status === 200 && applied.json.ok === true],
+      ['after: new format', /^\d\d:\d\d:\d\d UTC$/.test(String(after.json.now))],
+      ['same process (no restart)', after.json.pid === app.pid && after.json.startedAt === before.json.startedAt],
+      ['state kept (request counter)', after.json.requests === 2],
+      ['bad patch refused with a reason', refused.status === 422 && refused.json.code === 'HOTSWAP_ERR_HOTFIX_REFUSED'],
+      ['still serving the applied patch', /^\d\d:\d\d:\d\d UTC$/.test(String(still.json.now)) && still.json.requests === 3],
+    ];
+    console.log('\n| check | result |\n|---|---|');
+    for (const [name, ok] of checks) console.log(`| ${name} | ${ok ? 'yes' : 'NO'} |`);
+    const pause = (applied.json as { pauseMs?: number }).pauseMs;
+    if (typeof pause === 'number') console.log(`\nmain-thread pause of the apply: ${pause.toFixed(1)} ms`);
+    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  } finally {
+    app?.child.kill();
+    await rm(ws.root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
