@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { HOTSWAP_VERSION } from '../version.js';
 import { registerBuildCommand } from './build.js';
 import { printError } from './report.js';
+import { registerHotfixCommand } from './hotfix.js';
 import { registerReloadCommand } from './reload.js';
 import { registerRunCommand } from './run.js';
 
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   registerBuildCommand(program);
   registerReloadCommand(program);
   registerRunCommand(program);
+  registerHotfixCommand(program);
   return program;
 }
 

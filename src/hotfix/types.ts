@@ -18,10 +18,27 @@ export interface PatchFile {
 /**
  * What a patch may change. A string selector:
  * - `dir/` or `dir/file.js` (ends with `/` or names a file): a package or module path prefix, every
- *   function in it;
+ *   function in it, and its top-level code (whose changes are then refused rather than ignored);
  * - `file.js#Class`: every method, getter and setter of a class;
- * - `file.js#name` or `file.js#Class.method`: one function, method, getter or setter
- *   (a nested function is `outer.inner`). File parts match the end of the running file's path.
+ * - `file.js#name` or `file.js#Class.method`: one function, method, getter or setter, with
+ *   everything nested in it (a nested function is `outer.inner`).
+ * File parts match the end of the running file's path; `#name` alone applies to every file. The
+ * name part is everything after the first `#`, so `file.js#Class.#private` works.
+ *
+ * Qualified names, as selectors write them and plans report them:
+ * - `name`: a function declaration, or a function, arrow or class named by a `const`/`let`/`var`
+ *   declaration, an assignment (`exports.run`, `Foo.prototype.bar`, `this.onTick`) or
+ *   `export default` (`default`);
+ * - `obj.method`, `obj.get x`, `obj.set x`, `obj.nested.fn`: members of an object literal so named
+ *   (`module.exports = { run() {} }` gives `module.exports.run`); an unnamed object is `<object#N>`;
+ * - `Class.method`, `Class.static method`, `Class.get x`, `Class.static set x`, `Class.#m`,
+ *   `Class.constructor`, `Class.onTick` (an arrow or function in a field): members as the class body
+ *   writes them before the parameters; a computed key is `Class.[Symbol.iterator]`;
+ * - `outer.inner`, `outer.Class.method`, `Class.method.helper`: what is declared inside a function,
+ *   class or named object is named under it;
+ * - `outer.<anonymous#2>`, `<class#1>`: the second anonymous function directly in `outer`, the first
+ *   anonymous class at the top level, counted in source order; a second function of the same name
+ *   in the same place is `name<#2>`.
  */
 export type ScopeSelector = string;
 
@@ -48,6 +65,10 @@ export interface SourceLocation {
 export interface PlannedFunction {
   /** Qualified name: `name`, `Class.method`, `Class.get prop`, `outer.inner`, `Class.#private`. */
   readonly name: string;
+  /**
+   * `method`, `getter`, `setter`: of a class or an object literal; `closure`: any other function
+   * defined inside a function; `function` and `arrow`: the others, by their syntax.
+   */
   readonly kind: 'function' | 'method' | 'getter' | 'setter' | 'arrow' | 'closure';
   /** Where it starts in the running source. */
   readonly location: SourceLocation;
@@ -70,6 +91,7 @@ export interface FilePlan {
    * is handed to LiveEdit. Undefined when something was refused.
    */
   readonly patchedSource: string | undefined;
+  /** The functions replaced whole (a changed closure alone when its enclosing function is unchanged). */
   readonly functions: readonly PlannedFunction[];
   readonly refusals: readonly Refusal[];
   /** Functions that differ but are outside the scope: left as they run. */
@@ -81,26 +103,52 @@ export interface AppliedFunction {
   readonly name: string;
 }
 
+/** Why an apply or revert failed: `error.code` says what, `file` and `function` say where. */
+export interface HotfixFailure {
+  readonly ok: false;
+  readonly error: HotswapError;
+  /** The file at fault, when one is (as the patch names it). */
+  readonly file: string | undefined;
+  /** The function at fault, when one is (for a blocked edit: the changed async functions/generators). */
+  readonly function: string | undefined;
+}
+
+/** What applying (or reverting) changed, and what it cost. */
+export interface HotfixTimings {
+  /**
+   * Longest pause of the engine's own (usually the main) thread by one `setScriptSource`, in ms.
+   * Workers pause on their own threads, not included. 0 when the thread had nothing to change.
+   */
+  readonly pauseMs: number;
+  /**
+   * The verification on the engine's own thread, in ms: a heap walk that pauses the thread like
+   * `setScriptSource` does (see verify.ts).
+   */
+  readonly verifyMs: number;
+  /** Attempts made: more than 1 when a changed async function or generator was suspended. */
+  readonly attempts: number;
+  /** Threads patched: the engine's thread (if it had loaded a patched file) plus every such worker. */
+  readonly threads: number;
+}
+
 export type ApplyOutcome =
-  | {
+  | (HotfixTimings & {
       readonly ok: true;
       readonly version: string;
-      /** True when this version was already applied: nothing was changed. */
+      /** True when this version was already applied: nothing was changed (and the timings are 0). */
       readonly alreadyApplied: boolean;
       readonly functions: readonly AppliedFunction[];
-      /** Longest main-thread pause of one setScriptSource, in ms. */
-      readonly pauseMs: number;
-      /** Threads patched: the main thread plus every worker that had loaded a patched file. */
-      readonly threads: number;
-    }
-  | {
-      readonly ok: false;
-      readonly error: HotswapError;
-      /** The file at fault, when one is. */
-      readonly file: string | undefined;
-      /** The function at fault, when one is. */
-      readonly function: string | undefined;
-    };
+    })
+  | HotfixFailure;
+
+export type RevertOutcome =
+  | (HotfixTimings & {
+      readonly ok: true;
+      readonly version: string;
+      /** The functions restored to what they were before the patch. */
+      readonly functions: readonly AppliedFunction[];
+    })
+  | HotfixFailure;
 
 /** One applied patch, as `list()` shows it. */
 export interface AppliedPatch {

@@ -1,0 +1,266 @@
+/**
+ * The hotfix engine: applies patches to the running code, in place, through V8 LiveEdit, and
+ * reverts them. One operation at a time; the debugger is on only while one runs.
+ */
+import {
+  HotfixBaseMismatchError,
+  HotfixInitError,
+  HotfixInvalidError,
+  HotfixNotAppliedError,
+  HotfixRefusedError,
+  InvalidArgumentError,
+  describe,
+  isHotswapError,
+} from '../errors.js';
+import { inverse, makeChange, type Change, type StoredChange } from './change.js';
+import { applyChannel, retryChannel, revertChannel, type HotfixApplyMessage, type HotfixRetryMessage, type HotfixRevertMessage } from './diagnostics.js';
+import { runInit } from './init.js';
+import { resolveOptions, type HotfixEngineOptions, type ResolvedOptions } from './options.js';
+import { prepare, type PlanFile } from './prepare.js';
+import { DebuggerScope } from './scope.js';
+import { InspectorSession } from './session.js';
+import { sha256 } from './source.js';
+import { OwnThread, WorkerHub } from './threads.js';
+import { commit, type CommitSuccess } from './transaction.js';
+import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
+import { patchDigest, validatePatch } from './validate.js';
+
+export interface HotfixEngine {
+  /**
+   * Applies a patch to every thread that loaded one of its files, all or nothing. Never throws for
+   * a bad or refused patch: the outcome says what happened (`ok: false` with a `HOTSWAP_ERR_HOTFIX_*`
+   * error, the file and the function at fault).
+   * @throws InvalidArgumentError after close()
+   */
+  apply(patch: Patch): Promise<ApplyOutcome>;
+  /**
+   * Restores what an applied patch replaced. Only the newest patch touching a file can be reverted:
+   * one with a later patch of the same file is refused (revert the later one first).
+   * @throws InvalidArgumentError after close()
+   */
+  revert(version: string): Promise<RevertOutcome>;
+  /** The applied patches, oldest first. */
+  list(): AppliedPatch[];
+  /** Waits for the running operation and disconnects. Applied patches stay in effect; the engine forgets them. */
+  close(): Promise<void>;
+}
+
+interface AppliedRecord {
+  readonly version: string;
+  readonly appliedAt: string;
+  readonly digest: string;
+  readonly files: readonly string[];
+  readonly paths: readonly string[];
+  readonly functions: readonly AppliedFunction[];
+  readonly stored: readonly StoredChange[];
+}
+
+type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
+
+const failure = (error: HotfixFailure['error'], file?: string, fn?: string): HotfixFailure => ({ ok: false, error, file, function: fn });
+
+class Engine implements HotfixEngine {
+  private readonly options: ResolvedOptions;
+  private readonly session = new InspectorSession();
+  private own: OwnThread | undefined;
+  private hub: WorkerHub | undefined;
+  private readonly applied: AppliedRecord[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    options: HotfixEngineOptions | undefined,
+    private readonly planFile: PlanFile,
+  ) {
+    this.options = resolveOptions(options);
+  }
+
+  apply(patch: Patch): Promise<ApplyOutcome> {
+    this.assertOpen('apply');
+    return this.enqueue(async () => {
+      const outcome = await this.applyNow(patch);
+      const version = typeof (patch as { version?: unknown } | null)?.version === 'string' ? patch.version : '?';
+      this.report('apply', version, outcome);
+      if (applyChannel.hasSubscribers) applyChannel.publish({ version, outcome } satisfies HotfixApplyMessage);
+      return outcome;
+    });
+  }
+
+  revert(version: string): Promise<RevertOutcome> {
+    this.assertOpen('revert');
+    if (typeof version !== 'string') throw new InvalidArgumentError('version', `expected a string, got ${typeof version}`);
+    return this.enqueue(async () => {
+      const outcome = await this.revertNow(version);
+      this.report('revert', version, outcome);
+      if (revertChannel.hasSubscribers) revertChannel.publish({ version, outcome } satisfies HotfixRevertMessage);
+      return outcome;
+    });
+  }
+
+  list(): AppliedPatch[] {
+    return this.applied.map((r) => ({ version: r.version, appliedAt: r.appliedAt, files: [...r.files], functions: [...r.functions] }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    this.applied.length = 0;
+    this.session.disconnect();
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new InvalidArgumentError('call', `${operation}() on a closed hotfix engine`);
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private report(operation: string, version: string, outcome: ApplyOutcome | RevertOutcome): void {
+    const { logger } = this.options;
+    if (outcome.ok) {
+      const already = 'alreadyApplied' in outcome && outcome.alreadyApplied ? ' (already applied)' : '';
+      logger.info(
+        `hotfix: ${operation} ${version}${already}: ${outcome.functions.length} function(s) in ${outcome.threads} thread(s), ` +
+          `pause ${outcome.pauseMs.toFixed(1)} ms, verify ${outcome.verifyMs.toFixed(1)} ms, ${outcome.attempts} attempt(s)`,
+      );
+    } else {
+      logger.warn(`hotfix: ${operation} ${version} failed: ${outcome.error.message}`);
+    }
+  }
+
+  private async openScope(): Promise<DebuggerScope> {
+    this.own ??= new OwnThread(this.session);
+    if (this.options.workers) this.hub ??= new WorkerHub(this.session, Math.max(1000, this.options.safePointDeadlineMs));
+    return DebuggerScope.open(this.own, this.options.workers ? this.hub : undefined, this.options.logger);
+  }
+
+  /** Runs `task` with the debugger on, and always turns it off after. */
+  private async withDebugger<T>(task: (scope: DebuggerScope) => Promise<T>): Promise<T | HotfixFailure> {
+    let scope: DebuggerScope;
+    try {
+      scope = await this.openScope();
+    } catch (error) {
+      if (isHotswapError(error)) return failure(error);
+      throw error;
+    }
+    try {
+      return await task(scope);
+    } finally {
+      await scope.close();
+    }
+  }
+
+  private commitOptions(version: string) {
+    return {
+      deadlineMs: this.options.safePointDeadlineMs,
+      logger: this.options.logger,
+      onRetry: (file: string, attempt: number, delayMs: number) => {
+        this.options.logger.debug(`hotfix: ${version}: ${file} is blocked by a suspended function, attempt ${attempt + 1} in ${delayMs.toFixed(0)} ms`);
+        if (retryChannel.hasSubscribers) retryChannel.publish({ version, file, attempt, delayMs } satisfies HotfixRetryMessage);
+      },
+    };
+  }
+
+  private async applyNow(patch: Patch): Promise<ApplyOutcome> {
+    const invalid = validatePatch(patch, this.options.root);
+    if (invalid !== undefined) return failure(invalid);
+    const digest = patchDigest(patch);
+    const existing = this.applied.find((r) => r.version === patch.version);
+    if (existing !== undefined) {
+      if (existing.digest !== digest) {
+        return failure(new HotfixInvalidError(`version ${patch.version} is already applied with other content: give the new patch its own version`));
+      }
+      return { ok: true, version: patch.version, alreadyApplied: true, functions: existing.functions, pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
+    }
+
+    const applied = await this.withDebugger(async (scope): Promise<{ ok: true; record: AppliedRecord; result: CommitSuccess } | HotfixFailure> => {
+      const prepared = await prepare(patch, scope.threads, this.planFile, this.options.root);
+      if (!prepared.ok) return prepared;
+      const result = await commit(prepared.changes, this.commitOptions(patch.version));
+      if (!result.ok) return result;
+      const record: AppliedRecord = {
+        version: patch.version,
+        appliedAt: new Date().toISOString(),
+        digest,
+        files: patch.files.map((f) => f.file),
+        paths: prepared.paths,
+        functions: prepared.functions,
+        stored: prepared.stored,
+      };
+      return { ok: true, record, result };
+    });
+    if (!applied.ok) return applied;
+    const { record, result: success } = applied;
+
+    if (patch.init !== undefined) {
+      try {
+        await runInit(patch.init, patch.version, record.paths[0] ?? this.options.root);
+      } catch (error) {
+        const undo = await this.withDebugger((scope) => this.undo(record, scope));
+        if (!undo.ok) {
+          this.applied.push(record);
+          this.options.logger.error(`hotfix: init of ${patch.version} failed (${describe(error)}) and the patch could not be reverted: it stays applied`);
+          return undo;
+        }
+        return failure(new HotfixInitError(patch.version, error));
+      }
+    }
+    this.applied.push(record);
+    return { ok: true, version: patch.version, alreadyApplied: false, functions: record.functions, ...timings(success) };
+  }
+
+  private async revertNow(version: string): Promise<RevertOutcome> {
+    const index = this.applied.findIndex((r) => r.version === version);
+    const record = this.applied[index];
+    if (record === undefined) return failure(new HotfixNotAppliedError(version));
+    for (const later of this.applied.slice(index + 1)) {
+      const shared = record.paths.findIndex((path) => later.paths.includes(path));
+      if (shared >= 0) {
+        const file = record.files[shared] ?? record.paths[shared] ?? '?';
+        return failure(new HotfixRefusedError(file, [`patch ${later.version}, applied after ${version}, also changes this file: revert ${later.version} first`]), file);
+      }
+    }
+    const undo = await this.withDebugger((scope) => this.undo(record, scope));
+    if (!undo.ok) return undo;
+    this.applied.splice(this.applied.indexOf(record), 1);
+    const result = undo.result;
+    const none = { pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
+    return { ok: true, version, functions: record.functions, ...(result === undefined ? none : timings(result)) };
+  }
+
+  /** Sets back the sources a patch replaced, in every thread that still runs them. */
+  private async undo(record: AppliedRecord, scope: DebuggerScope): Promise<Undo> {
+    const changes: Change[] = [];
+    for (const stored of record.stored) {
+      const thread = scope.threads.find((t) => t.key === stored.threadKey);
+      if (thread === undefined || !thread.registry.has(stored.scriptId)) {
+        // The worker exited, or the script was collected: nothing runs that code any more.
+        this.options.logger.debug(`hotfix: revert ${record.version}: ${stored.file} of ${stored.threadLabel} is gone`);
+        continue;
+      }
+      const { scriptSource } = await thread.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: stored.scriptId });
+      if (scriptSource !== stored.to) {
+        return failure(new HotfixBaseMismatchError(`${stored.file} (${thread.label})`, sha256(stored.to), sha256(scriptSource)), stored.file);
+      }
+      changes.push(makeChange(thread, inverse(stored)));
+    }
+    if (changes.length === 0) return { ok: true, result: undefined };
+    const result = await commit(changes, this.commitOptions(record.version));
+    return result.ok ? { ok: true, result } : result;
+  }
+}
+
+function timings(result: CommitSuccess) {
+  return { pauseMs: result.pauseMs, verifyMs: result.verifyMs, attempts: result.attempts, threads: result.threads };
+}
+
+/** The engine with a given planner: the seam tests use to check what verification catches. */
+export function createEngineWithPlanner(options: HotfixEngineOptions | undefined, planFile: PlanFile): HotfixEngine {
+  return new Engine(options, planFile);
+}

@@ -1,0 +1,69 @@
+/** Options of `createHotfixEngine`, with their defaults. */
+import { debuglog } from 'node:util';
+import { InvalidArgumentError } from '../errors.js';
+import type { Logger } from '../runtime/logger.js';
+
+export interface HotfixEngineOptions {
+  /**
+   * How long an apply or revert may wait, in ms, for a changed async function suspended at an
+   * `await` (or an unfinished generator) to finish: it is retried at later turns of the event loop
+   * until then, and refused with `HOTSWAP_ERR_HOTFIX_BLOCKED`, nothing changed, after.
+   * Also how long a worker thread may take to answer.
+   * @default 2000
+   */
+  readonly safePointDeadlineMs?: number;
+  /**
+   * Where the engine logs (applies and reverts at info, retries at debug, an edit that could not be
+   * undone at error).
+   * @default debug and info through `util.debuglog('hotswap')` (NODE_DEBUG=hotswap), warnings and errors on stderr
+   */
+  readonly logger?: Logger;
+  /**
+   * Patch worker threads too: every worker (of this thread) that loaded a patched file is patched in
+   * the same transaction, driven through the inspector's `NodeWorker` domain, with no code in the
+   * worker. `false` looks at this thread only; a worker running a patched file then keeps its code.
+   * @default true
+   */
+  readonly workers?: boolean;
+  /**
+   * Directory that relative file paths of a patch are resolved against.
+   * @default process.cwd()
+   */
+  readonly root?: string;
+}
+
+export interface ResolvedOptions {
+  readonly safePointDeadlineMs: number;
+  readonly logger: Logger;
+  readonly workers: boolean;
+  readonly root: string;
+}
+
+const debug = debuglog('hotswap');
+
+const defaultLogger: Logger = {
+  debug: (message) => debug(message),
+  info: (message) => debug(message),
+  warn: (message) => console.warn(`hotswap: ${message}`),
+  error: (message) => console.error(`hotswap: ${message}`),
+};
+
+/** @throws InvalidArgumentError for an option of the wrong type or range */
+export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptions {
+  const deadline = options.safePointDeadlineMs ?? 2000;
+  if (typeof deadline !== 'number' || !Number.isFinite(deadline) || deadline < 0) {
+    throw new InvalidArgumentError('safePointDeadlineMs', `expected a finite number >= 0, got ${String(deadline)}`);
+  }
+  if (options.workers !== undefined && typeof options.workers !== 'boolean') {
+    throw new InvalidArgumentError('workers', `expected a boolean, got ${typeof options.workers}`);
+  }
+  if (options.root !== undefined && (typeof options.root !== 'string' || options.root === '')) {
+    throw new InvalidArgumentError('root', 'expected a directory path');
+  }
+  return {
+    safePointDeadlineMs: deadline,
+    logger: options.logger ?? defaultLogger,
+    workers: options.workers ?? true,
+    root: options.root ?? process.cwd(),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The hotfix planner: given the source a module runs and a new version of it, decides before
+ * anything is touched which functions to replace, and refuses (with a reason and a place) every
+ * edit that LiveEdit would not apply correctly. Pure: no inspector, no I/O.
+ *
+ * The result's `patchedSource` is the running source with only the in-scope function texts taken
+ * from the new source, which is what the applier hands to `Debugger.setScriptSource`.
+ */
+import type { FilePlan, PlannedFunction, Refusal, ScopeSelector } from '../types.js';
+import { captureRefusals, type AnalysedSide } from './captures.js';
+import { buildInventory } from './inventory.js';
+import { matchInventories } from './match.js';
+import { isParsed, locationOf, parseSource, type ParsedSource, type SourceType } from './parse.js';
+import { reasons } from './reasons.js';
+import { analyzeScopes } from './scopes.js';
+import { coverageOf, coversName } from './selectors.js';
+import { splice } from './splice.js';
+import { topLevelRefusals } from './top-level.js';
+import { planUnits } from './units.js';
+
+export interface PlanFileInput {
+  /** The running module: an absolute path or a `file:` URL. Scope selectors are matched against it. */
+  readonly file: string;
+  /** The source the module runs, as V8 has it (`Debugger.getScriptSource`). */
+  readonly runningSource: string;
+  /** The new version of the whole file. */
+  readonly newSource: string;
+  /** `module` for an ES module, `script` for a CommonJS module (Node runs it inside a function). */
+  readonly sourceType: SourceType;
+  /** What may change; default: every function that differs, and the file's top-level code. */
+  readonly scope?: readonly ScopeSelector[] | undefined;
+}
+
+export type { SourceType };
+export { parseSelector, selectorMatchesFile, type ParsedSelector } from './selectors.js';
+
+/**
+ * Plans the patch of one file.
+ * @throws HotfixInvalidError when a scope selector is malformed or the scope is an empty list
+ */
+export function planFile(input: PlanFileInput): FilePlan {
+  const { file } = input;
+  const coverage = coverageOf(file, input.scope);
+  const refused = (refusals: Refusal[]): FilePlan => ({ file, patchedSource: undefined, functions: [], refusals, ignored: [] });
+
+  const runningParse = parseSource(input.runningSource, input.sourceType);
+  if (!isParsed(runningParse)) {
+    return refused([{ reason: reasons.parseFailed('running', runningParse.message, runningParse.location?.line), name: undefined, location: undefined }]);
+  }
+  const nextParse = parseSource(input.newSource, input.sourceType);
+  if (!isParsed(nextParse)) {
+    return refused([{ reason: reasons.parseFailed('new', nextParse.message, nextParse.location?.line), name: undefined, location: nextParse.location }]);
+  }
+
+  const running = analyse(runningParse, input.sourceType);
+  const next = analyse(nextParse, input.sourceType);
+  const refusals: Refusal[] = [];
+
+  for (const selector of coverage.named) {
+    const name = selector.name ?? '';
+    if (!running.inventory.entries.some((entry) => coversName(name, entry.name))) {
+      refusals.push({ reason: reasons.scopeMatchesNothing(selector.text, file), name, location: undefined });
+    }
+  }
+
+  const matching = matchInventories(running, next);
+  if (coverage.wholeFile) refusals.push(...topLevelRefusals(running, next, matching));
+  const plan = planUnits(running, next, matching, coverage);
+  refusals.push(...plan.refusals);
+
+  const patched = splice(
+    input.runningSource,
+    input.newSource,
+    plan.units.map((unit) => ({
+      name: unit.running.name,
+      runningStart: unit.running.start,
+      runningEnd: unit.running.end,
+      nextStart: unit.next.start,
+      nextEnd: unit.next.end,
+      nextAt: unit.next.at,
+    })),
+  );
+  if (plan.units.length > 0) {
+    const patchedParse = parseSource(patched.text, input.sourceType);
+    if (isParsed(patchedParse)) {
+      const scopes = analyzeScopes(patchedParse.program, input.sourceType);
+      refusals.push(...captureRefusals(running, next, scopes, patched, matching, input.sourceType));
+    } else {
+      refusals.push({ reason: reasons.patchedParseFailed(patchedParse.message), name: undefined, location: undefined });
+    }
+  }
+
+  const functions: PlannedFunction[] = plan.units.map((unit) => ({
+    name: unit.running.name,
+    kind: unit.running.kind,
+    location: locationOf(running.source, unit.running.at),
+  }));
+  return {
+    file,
+    patchedSource: refusals.length === 0 ? patched.text : undefined,
+    functions,
+    refusals,
+    ignored: plan.ignored,
+  };
+}
+
+function analyse(source: ParsedSource, sourceType: SourceType): AnalysedSide {
+  return {
+    source,
+    inventory: buildInventory(source.program, source.text),
+    scopes: analyzeScopes(source.program, sourceType),
+  };
+}

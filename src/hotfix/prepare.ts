@@ -1,0 +1,116 @@
+/**
+ * Everything decided before anything is touched: for each file of a patch, the scripts that run it
+ * in every thread, the base check against the source as on disk, and the planner's plan.
+ */
+import {
+  HotfixBaseMismatchError,
+  HotfixRefusedError,
+  HotfixScriptNotFoundError,
+  describe,
+  isHotswapError,
+  type HotswapError,
+} from '../errors.js';
+import { makeChange, type Change, type StoredChange } from './change.js';
+import type { SourceType } from './function-texts.js';
+import { patchFilePaths } from './registry.js';
+import { rewrap, sha256, splitRunningSource } from './source.js';
+import type { DebugThread } from './threads.js';
+import type { AppliedFunction, FilePlan, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
+
+/** The planner's entry point (src/hotfix/planner). */
+export type PlanFile = (input: {
+  file: string;
+  runningSource: string;
+  newSource: string;
+  sourceType: SourceType;
+  scope?: readonly ScopeSelector[];
+}) => FilePlan;
+
+export interface Prepared {
+  readonly ok: true;
+  readonly changes: readonly Change[];
+  readonly stored: readonly StoredChange[];
+  readonly functions: readonly AppliedFunction[];
+  /** Normalised paths of the files changed, to tell which later patches touch the same file. */
+  readonly paths: readonly string[];
+}
+
+export type PrepareFailure = HotfixFailure;
+
+function reasons(refusals: readonly Refusal[]): string[] {
+  return refusals.map((r) => {
+    const where = r.location === undefined ? '' : ` (line ${r.location.line}:${r.location.column})`;
+    return r.name === undefined ? `${r.reason}${where}` : `${r.name}${where}: ${r.reason}`;
+  });
+}
+
+const fail = (error: HotswapError, file?: string, fn?: string): PrepareFailure => ({ ok: false, error, file, function: fn });
+
+export async function prepare(patch: Patch, threads: readonly DebugThread[], planFile: PlanFile, root: string): Promise<Prepared | PrepareFailure> {
+  const changes: Change[] = [];
+  const stored: StoredChange[] = [];
+  const functions: AppliedFunction[] = [];
+  const paths: string[] = [];
+  for (const patchFile of patch.files) {
+    const candidates = patchFilePaths(patchFile.file, root);
+    const targets = threads.flatMap((thread) => thread.registry.find(candidates).map((script) => ({ thread, script })));
+    const first = targets[0];
+    if (first === undefined) return fail(new HotfixScriptNotFoundError(patchFile.file), patchFile.file);
+    paths.push(first.script.path ?? candidates[0] ?? patchFile.file);
+    const plans = new Map<SourceType, FilePlan>();
+    for (const { thread, script } of targets) {
+      const { scriptSource } = await thread.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: script.scriptId });
+      const running = splitRunningSource(scriptSource, script.isModule, patchFile.baseHash);
+      const actual = sha256(running.body);
+      if (actual !== patchFile.baseHash.toLowerCase()) {
+        return fail(new HotfixBaseMismatchError(`${patchFile.file} (${thread.label}, ${script.url})`, patchFile.baseHash, actual), patchFile.file);
+      }
+      const sourceType: SourceType = script.isModule ? 'module' : 'script';
+      let plan = plans.get(sourceType);
+      if (plan === undefined) {
+        try {
+          plan = planFile({
+            file: script.path ?? patchFile.file,
+            runningSource: running.body,
+            newSource: patchFile.source,
+            sourceType,
+            ...(patch.scope === undefined ? {} : { scope: patch.scope }),
+          });
+        } catch (error) {
+          // A malformed scope selector is the planner's HotfixInvalidError: passed on as it is.
+          if (isHotswapError(error)) return fail(error, patchFile.file);
+          return fail(new HotfixRefusedError(patchFile.file, [`the planner failed: ${describe(error)}`]), patchFile.file);
+        }
+        if (plan.refusals.length > 0 || plan.patchedSource === undefined) {
+          const list = plan.refusals.length > 0 ? reasons(plan.refusals) : ['the planner produced no source'];
+          return fail(new HotfixRefusedError(patchFile.file, list), patchFile.file, plan.refusals[0]?.name);
+        }
+        plans.set(sourceType, plan);
+        if (plans.size === 1) for (const fn of plan.functions) functions.push({ file: patchFile.file, name: fn.name });
+      }
+      if (plan.patchedSource === undefined || plan.patchedSource === running.body) continue;
+      const record: StoredChange = {
+        threadKey: thread.key,
+        threadLabel: thread.label,
+        scriptId: script.scriptId,
+        file: patchFile.file,
+        from: scriptSource,
+        to: rewrap(running, plan.patchedSource),
+        sourceType,
+        prefix: running.prefix.length,
+        suffix: running.suffix.length,
+      };
+      try {
+        changes.push(makeChange(thread, record));
+      } catch (error) {
+        return fail(new HotfixRefusedError(patchFile.file, [`its functions cannot be listed to verify the edit: ${describe(error)}`]), patchFile.file);
+      }
+      stored.push(record);
+    }
+  }
+  if (changes.length === 0) {
+    const file = patch.files[0]?.file ?? '?';
+    return fail(new HotfixRefusedError(file, ['no function in scope differs from the running code: nothing to apply']), file);
+  }
+  return { ok: true, changes, stored, functions, paths };
+}

@@ -1,0 +1,146 @@
+/**
+ * Verification after LiveEdit reported `Ok`: a patch never reports success while a function it
+ * changes still runs its old code.
+ *
+ * What LiveEdit does when it fails silently (measured on Node 20 and 24, see
+ * ../../../shared/probes/liveedit): the script's source is the new one, yet the existing function
+ * object keeps its old compiled function, which stays attached to a copy of the old script that V8
+ * made during the edit and never reports (no `scriptParsed`). Such a function's `toString()` is
+ * still its old text, and its `[[FunctionLocation]]` names that unreported copy. A function LiveEdit
+ * did replace returns its new text and is located in the patched script.
+ *
+ * So, per thread: (1) `Debugger.getScriptSource` must return the patched source; (2) a heap walk
+ * (`Runtime.queryObjects` on `Function.prototype`, which also finds async functions, generators,
+ * classes, methods, getters and setters, and every closure instance) keeps the live functions whose
+ * `toString()` is the old text of a function the edit changed, and each of those must be located in
+ * a script the thread reports (another file with an identical function, or the patched script
+ * itself); one located elsewhere still runs replaced code.
+ *
+ * This proves that no function object reachable in the thread's main context still runs the code
+ * the edit replaced. It does not look into other `vm` contexts, it trusts
+ * `Function.prototype.toString` (an app that replaced it can hide a function), and it cannot see a
+ * function that has no object yet: that one is created from the new code. The walk pauses the thread
+ * like `setScriptSource` does (a full GC and a heap iteration).
+ *
+ * The steps are a generator of protocol commands so that one description runs synchronously on the
+ * engine's own thread (inside the same uninterrupted stretch as the edit) and asynchronously on a
+ * worker.
+ */
+import type { Change } from './change.js';
+import type { DebugThread } from './threads.js';
+
+export interface Command {
+  readonly method: string;
+  readonly params: object;
+}
+
+export interface VerifyFailure {
+  readonly change: Change;
+  readonly functionName: string;
+  readonly detail: string;
+}
+
+export type Steps<R> = Generator<Command, R, unknown>;
+
+interface RemoteObject {
+  objectId?: string;
+  description?: string;
+}
+
+interface PropertyDescriptor {
+  name: string;
+  value?: RemoteObject & { value?: unknown };
+}
+
+const GROUP = 'hotswap-hotfix-verify';
+
+// Runs in the inspected thread: the functions whose text is one of the old texts.
+const FILTER = `function (texts) {
+  const wanted = new Set(texts);
+  const toString = Function.prototype.toString;
+  const found = [];
+  for (let i = 0; i < this.length; i++) {
+    let text;
+    try { text = toString.call(this[i]); } catch { continue; }
+    if (wanted.has(text)) found.push(this[i]);
+  }
+  return found;
+}`;
+
+const TEXT_OF = 'function () { return Function.prototype.toString.call(this); }';
+
+export function* verifySteps(thread: DebugThread, changes: readonly Change[]): Steps<VerifyFailure | undefined> {
+  for (const change of changes) {
+    const { scriptSource } = (yield { method: 'Debugger.getScriptSource', params: { scriptId: change.scriptId } }) as { scriptSource: string };
+    if (scriptSource !== change.to) {
+      return { change, functionName: '(script)', detail: `the ${thread.label} script ${change.scriptId} does not have the new source` };
+    }
+  }
+  const owners = new Map<string, Change>();
+  for (const change of changes) for (const text of change.stale.keys()) owners.set(text, change);
+  if (owners.size === 0) return undefined;
+  try {
+    const proto = (yield { method: 'Runtime.evaluate', params: { expression: 'Function.prototype', objectGroup: GROUP, silent: true } }) as { result: RemoteObject };
+    if (proto.result.objectId === undefined) throw new Error('Function.prototype cannot be inspected');
+    const all = (yield { method: 'Runtime.queryObjects', params: { prototypeObjectId: proto.result.objectId, objectGroup: GROUP } }) as { objects: RemoteObject };
+    if (all.objects.objectId === undefined) throw new Error('the heap walk returned nothing');
+    const filtered = (yield {
+      method: 'Runtime.callFunctionOn',
+      params: { objectId: all.objects.objectId, functionDeclaration: FILTER, arguments: [{ value: [...owners.keys()] }], objectGroup: GROUP, silent: true },
+    }) as { result: RemoteObject; exceptionDetails?: { text?: string } };
+    if (filtered.exceptionDetails !== undefined || filtered.result.objectId === undefined) {
+      throw new Error(`the heap walk's filter failed: ${filtered.exceptionDetails?.text ?? 'no result'}`);
+    }
+    const listed = (yield { method: 'Runtime.getProperties', params: { objectId: filtered.result.objectId, ownProperties: true } }) as { result: PropertyDescriptor[] };
+    for (const entry of listed.result) {
+      if (!/^\d+$/.test(entry.name) || entry.value?.objectId === undefined) continue;
+      const fn = (yield { method: 'Runtime.getProperties', params: { objectId: entry.value.objectId, ownProperties: true } }) as { internalProperties?: PropertyDescriptor[] };
+      const location = fn.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as { scriptId?: string } | undefined;
+      if (location?.scriptId === undefined || thread.registry.has(location.scriptId)) continue;
+      const text = (yield { method: 'Runtime.callFunctionOn', params: { objectId: entry.value.objectId, functionDeclaration: TEXT_OF, returnByValue: true, silent: true } }) as { result: { value?: unknown } };
+      const change = typeof text.result.value === 'string' ? owners.get(text.result.value) : undefined;
+      const owner = change ?? changes[0];
+      if (owner === undefined) continue;
+      return {
+        change: owner,
+        functionName: change?.stale.get(text.result.value as string) ?? '(function)',
+        detail: `in the ${thread.label}, a live instance still has its old text and is attached to a copy of the old script (LiveEdit left it unchanged)`,
+      };
+    }
+    return undefined;
+  } finally {
+    yield { method: 'Runtime.releaseObjectGroup', params: { objectGroup: GROUP } };
+  }
+}
+
+/** Runs steps with answers given synchronously. */
+export function runSync<R>(steps: Steps<R>, call: (method: string, params: object) => object): R {
+  let next = steps.next();
+  while (next.done !== true) {
+    let answer: object;
+    try {
+      answer = call(next.value.method, next.value.params);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
+    }
+    next = steps.next(answer);
+  }
+  return next.value;
+}
+
+/** Runs steps with answers given asynchronously. */
+export async function runAsync<R>(steps: Steps<R>, call: (method: string, params: object) => Promise<object>): Promise<R> {
+  let next = steps.next();
+  while (next.done !== true) {
+    let answer: object;
+    try {
+      answer = await call(next.value.method, next.value.params);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
+    }
+    next = steps.next(answer);
+  }
+  return next.value;
+}
