@@ -11,7 +11,7 @@ export interface Change {
   readonly from: string;
   /** The whole script source to run. */
   readonly to: string;
-  /** Old function texts no live function may keep (see verify.ts), mapped to names. */
+  /** Old function texts no live function may keep, by staleKey (see verify.ts), mapped to names. */
   readonly stale: ReadonlyMap<string, string>;
   /** Changed async functions and generators, named when the edit is blocked. */
   readonly suspendable: readonly string[];
@@ -35,12 +35,16 @@ function body(source: string, prefix: number, suffix: number): string {
   return source.slice(prefix, source.length - suffix);
 }
 
-/** @throws SyntaxError when a source cannot be parsed to find its functions */
-export function makeChange(thread: DebugThread, stored: StoredChange): Change {
+/**
+ * @param replaced every source the engine replaced in this script before (see ledger.ts)
+ * @throws SyntaxError when a source cannot be parsed to find its functions
+ */
+export function makeChange(thread: DebugThread, stored: StoredChange, replaced: readonly string[]): Change {
   const { stale, suspendable } = changedFunctions(
     body(stored.from, stored.prefix, stored.suffix),
     body(stored.to, stored.prefix, stored.suffix),
     stored.sourceType,
+    replaced.filter((source) => source !== stored.from).map((source) => body(source, stored.prefix, stored.suffix)),
   );
   return { thread, scriptId: stored.scriptId, file: stored.file, from: stored.from, to: stored.to, stale, suspendable };
 }

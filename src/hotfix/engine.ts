@@ -6,8 +6,10 @@ import {
   HotfixBaseMismatchError,
   HotfixInitError,
   HotfixInvalidError,
+  HotfixLiveEditError,
   HotfixNotAppliedError,
   HotfixRefusedError,
+  HotfixWorkerError,
   InvalidArgumentError,
   describe,
   isHotswapError,
@@ -18,9 +20,10 @@ import { runInit } from './init.js';
 import { resolveOptions, type HotfixEngineOptions, type ResolvedOptions } from './options.js';
 import { prepare, type PlanFile } from './prepare.js';
 import { DebuggerScope } from './scope.js';
+import { ScriptLedger } from './ledger.js';
 import { InspectorSession } from './session.js';
 import { sha256 } from './source.js';
-import { OwnThread, WorkerHub } from './threads.js';
+import { OwnThread, WorkerHub, WorkerUnavailableError } from './threads.js';
 import { commit, type CommitSuccess } from './transaction.js';
 import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
@@ -59,12 +62,20 @@ type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | 
 
 const failure = (error: HotfixFailure['error'], file?: string, fn?: string): HotfixFailure => ({ ok: false, error, file, function: fn });
 
+/** An inspector command that failed where none should (a worker gone mid-way, a closed session): an outcome too. */
+function unexpected(error: unknown): HotfixFailure {
+  if (isHotswapError(error)) return failure(error);
+  if (error instanceof WorkerUnavailableError) return failure(new HotfixWorkerError(error.workerKey, error.message, error));
+  return failure(new HotfixLiveEditError('(inspector)', describe(error), error));
+}
+
 class Engine implements HotfixEngine {
   private readonly options: ResolvedOptions;
   private readonly session = new InspectorSession();
   private own: OwnThread | undefined;
   private hub: WorkerHub | undefined;
   private readonly applied: AppliedRecord[] = [];
+  private readonly ledger = new ScriptLedger();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -78,7 +89,7 @@ class Engine implements HotfixEngine {
   apply(patch: Patch): Promise<ApplyOutcome> {
     this.assertOpen('apply');
     return this.enqueue(async () => {
-      const outcome = await this.applyNow(patch);
+      const outcome = await this.applyNow(patch).catch(unexpected);
       const version = typeof (patch as { version?: unknown } | null)?.version === 'string' ? patch.version : '?';
       this.report('apply', version, outcome);
       if (applyChannel.hasSubscribers) applyChannel.publish({ version, outcome } satisfies HotfixApplyMessage);
@@ -90,7 +101,7 @@ class Engine implements HotfixEngine {
     this.assertOpen('revert');
     if (typeof version !== 'string') throw new InvalidArgumentError('version', `expected a string, got ${typeof version}`);
     return this.enqueue(async () => {
-      const outcome = await this.revertNow(version);
+      const outcome = await this.revertNow(version).catch(unexpected);
       this.report('revert', version, outcome);
       if (revertChannel.hasSubscribers) revertChannel.publish({ version, outcome } satisfies HotfixRevertMessage);
       return outcome;
@@ -137,7 +148,7 @@ class Engine implements HotfixEngine {
   private async openScope(): Promise<DebuggerScope> {
     this.own ??= new OwnThread(this.session);
     if (this.options.workers) this.hub ??= new WorkerHub(this.session, Math.max(1000, this.options.safePointDeadlineMs));
-    return DebuggerScope.open(this.own, this.options.workers ? this.hub : undefined, this.options.logger);
+    return DebuggerScope.open(this.own, this.options.workers ? this.hub : undefined, this.ledger, this.options.logger);
   }
 
   /** Runs `task` with the debugger on, and always turns it off after. */
@@ -160,6 +171,7 @@ class Engine implements HotfixEngine {
     return {
       deadlineMs: this.options.safePointDeadlineMs,
       logger: this.options.logger,
+      ledger: this.ledger,
       onRetry: (file: string, attempt: number, delayMs: number) => {
         this.options.logger.debug(`hotfix: ${version}: ${file} is blocked by a suspended function, attempt ${attempt + 1} in ${delayMs.toFixed(0)} ms`);
         if (retryChannel.hasSubscribers) retryChannel.publish({ version, file, attempt, delayMs } satisfies HotfixRetryMessage);
@@ -180,7 +192,7 @@ class Engine implements HotfixEngine {
     }
 
     const applied = await this.withDebugger(async (scope): Promise<{ ok: true; record: AppliedRecord; result: CommitSuccess } | HotfixFailure> => {
-      const prepared = await prepare(patch, scope.threads, this.planFile, this.options.root);
+      const prepared = await prepare(patch, scope.threads, this.planFile, this.options.root, this.ledger);
       if (!prepared.ok) return prepared;
       const result = await commit(prepared.changes, this.commitOptions(patch.version));
       if (!result.ok) return result;
@@ -248,7 +260,7 @@ class Engine implements HotfixEngine {
       if (scriptSource !== stored.to) {
         return failure(new HotfixBaseMismatchError(`${stored.file} (${thread.label})`, sha256(stored.to), sha256(scriptSource)), stored.file);
       }
-      changes.push(makeChange(thread, inverse(stored)));
+      changes.push(makeChange(thread, inverse(stored), this.ledger.replaced(thread.key, stored.scriptId)));
     }
     if (changes.length === 0) return { ok: true, result: undefined };
     const result = await commit(changes, this.commitOptions(record.version));

@@ -12,6 +12,7 @@ import {
 } from '../errors.js';
 import { makeChange, type Change, type StoredChange } from './change.js';
 import type { SourceType } from './function-texts.js';
+import type { ScriptLedger } from './ledger.js';
 import { patchFilePaths } from './registry.js';
 import { rewrap, sha256, splitRunningSource } from './source.js';
 import type { DebugThread } from './threads.js';
@@ -46,7 +47,13 @@ function reasons(refusals: readonly Refusal[]): string[] {
 
 const fail = (error: HotswapError, file?: string, fn?: string): PrepareFailure => ({ ok: false, error, file, function: fn });
 
-export async function prepare(patch: Patch, threads: readonly DebugThread[], planFile: PlanFile, root: string): Promise<Prepared | PrepareFailure> {
+export async function prepare(
+  patch: Patch,
+  threads: readonly DebugThread[],
+  planFile: PlanFile,
+  root: string,
+  ledger: ScriptLedger,
+): Promise<Prepared | PrepareFailure> {
   const changes: Change[] = [];
   const stored: StoredChange[] = [];
   const functions: AppliedFunction[] = [];
@@ -101,7 +108,7 @@ export async function prepare(patch: Patch, threads: readonly DebugThread[], pla
         suffix: running.suffix.length,
       };
       try {
-        changes.push(makeChange(thread, record));
+        changes.push(makeChange(thread, record, ledger.replaced(thread.key, script.scriptId)));
       } catch (error) {
         return fail(new HotfixRefusedError(patchFile.file, [`its functions cannot be listed to verify the edit: ${describe(error)}`]), patchFile.file);
       }

@@ -66,11 +66,19 @@ export function patchFilePaths(file: string, root: string): string[] {
 export class ScriptRegistry {
   private readonly byId = new Map<string, ScriptInfo>();
   private readonly byPath = new Map<string, ScriptInfo[]>();
+  private readonly byUrl = new Map<string, string>();
+  /** Copies of old sources LiveEdit made (see ledger.ts): reported like scripts, but not the module. */
+  private excluded: (scriptId: string) => boolean = () => false;
+
+  setExcluded(excluded: (scriptId: string) => boolean): void {
+    this.excluded = excluded;
+  }
 
   add(params: ScriptParsedParams): void {
     const path = scriptPath(params.url);
     const info: ScriptInfo = { scriptId: params.scriptId, url: params.url, path, isModule: params.isModule === true };
     this.byId.set(info.scriptId, info);
+    this.byUrl.set(info.url, info.scriptId);
     if (path === undefined) return;
     const list = this.byPath.get(key(path));
     if (list === undefined) this.byPath.set(key(path), [info]);
@@ -79,6 +87,16 @@ export class ScriptRegistry {
 
   has(scriptId: string): boolean {
     return this.byId.has(scriptId);
+  }
+
+  /** A script reported in this session that is not a copy LiveEdit made: code that is current. */
+  isCurrent(scriptId: string): boolean {
+    return this.byId.has(scriptId) && !this.excluded(scriptId);
+  }
+
+  /** The id of the last script reported with this URL. */
+  idOf(url: string): string | undefined {
+    return this.byUrl.get(url);
   }
 
   get(scriptId: string): ScriptInfo | undefined {
@@ -91,7 +109,7 @@ export class ScriptRegistry {
     const found: ScriptInfo[] = [];
     for (const path of paths) {
       for (const info of this.byPath.get(key(path)) ?? []) {
-        if (!seen.has(info.scriptId)) {
+        if (!seen.has(info.scriptId) && !this.excluded(info.scriptId)) {
           seen.add(info.scriptId);
           found.push(info);
         }
@@ -104,6 +122,7 @@ export class ScriptRegistry {
   clear(): void {
     this.byId.clear();
     this.byPath.clear();
+    this.byUrl.clear();
   }
 
   get size(): number {

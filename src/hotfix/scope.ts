@@ -4,18 +4,20 @@
  * `Debugger.disable` the patches stay applied. A scope enables it on the engine's thread and on
  * every worker, and `close()` turns all of it off again, whatever happened in between.
  */
-import { HotfixWorkerError } from '../errors.js';
+import { HotfixWorkerError, describe } from '../errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { debuggerChannel, type HotfixDebuggerMessage } from './diagnostics.js';
+import type { ScriptLedger } from './ledger.js';
 import { WorkerThread, type DebugThread, type OwnThread, type WorkerHub } from './threads.js';
 
 function announce(thread: DebugThread, enabled: boolean): void {
   if (debuggerChannel.hasSubscribers) debuggerChannel.publish({ thread: thread.label, enabled } satisfies HotfixDebuggerMessage);
 }
 
-async function enable(thread: DebugThread): Promise<void> {
+async function enable(thread: DebugThread, ledger: ScriptLedger): Promise<void> {
   if (thread instanceof WorkerThread) await thread.identify();
   thread.registry.clear();
+  thread.registry.setExcluded((scriptId) => ledger.isEngineMade(thread.key, scriptId));
   await thread.call('Debugger.enable');
   announce(thread, true);
   // A `debugger;` statement or a break on exception must not pause a thread while we are attached.
@@ -39,24 +41,27 @@ export class DebuggerScope {
    * Enables the debugger everywhere. A worker that exits meanwhile is left out (it runs nothing
    * any more); one that does not answer fails the operation, since it may run a patched file.
    */
-  static async open(own: OwnThread, hub: WorkerHub | undefined, logger: Logger): Promise<DebuggerScope> {
-    await enable(own);
-    let workers: WorkerThread[] = [];
+  static async open(own: OwnThread, hub: WorkerHub | undefined, ledger: ScriptLedger, logger: Logger): Promise<DebuggerScope> {
+    await enable(own, ledger);
+    let scope = new DebuggerScope(own, hub, [], logger);
+    let failure: HotfixWorkerError | undefined;
     try {
-      workers = hub === undefined ? [] : await hub.attach();
-      const scope = new DebuggerScope(own, hub, workers, logger);
-      const results = await Promise.allSettled(workers.map((worker) => enable(worker)));
+      const workers = hub === undefined ? [] : await hub.attach();
+      scope = new DebuggerScope(own, hub, workers, logger);
+      const results = await Promise.allSettled(workers.map((worker) => enable(worker, ledger)));
       const index = results.findIndex((result, i) => result.status === 'rejected' && workers[i]?.detached !== true);
-      if (index >= 0) {
-        const failed = results[index] as PromiseRejectedResult;
-        await scope.close();
-        throw new HotfixWorkerError(workers[index]?.key ?? '?', `its debugger could not be enabled: ${String((failed.reason as Error).message)}`, failed.reason);
+      const failed = results[index];
+      if (failed?.status === 'rejected') {
+        const reason: unknown = failed.reason;
+        failure = new HotfixWorkerError(workers[index]?.key ?? '?', `its debugger could not be enabled: ${describe(reason)}`, reason);
       }
-      return scope;
     } catch (error) {
-      if (!(error instanceof HotfixWorkerError)) await new DebuggerScope(own, hub, workers, logger).close();
+      await scope.close();
       throw error;
     }
+    if (failure === undefined) return scope;
+    await scope.close();
+    throw failure;
   }
 
   /** Turns the debugger off everywhere; problems are logged, never thrown. */

@@ -43,7 +43,14 @@ export class OwnThread implements DebugThread {
 }
 
 /** A worker gave no answer in time, or went away while asked. */
-export class WorkerUnavailableError extends Error {}
+export class WorkerUnavailableError extends Error {
+  constructor(
+    readonly workerKey: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 interface Pending {
   readonly method: string;
@@ -115,12 +122,12 @@ export class WorkerThread implements DebugThread {
   }
 
   call<T = object>(method: string, params: object = {}): Promise<T> {
-    if (this.gone) return Promise.reject(new WorkerUnavailableError(`${this.label} has exited`));
+    if (this.gone) return Promise.reject(new WorkerUnavailableError(this.key, `${this.label} has exited`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new WorkerUnavailableError(`${this.label} did not answer ${method} within ${this.timeoutMs} ms`));
+        reject(new WorkerUnavailableError(this.key, `${this.label} did not answer ${method} within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (value: object) => void, reject, timer });
       this.session
@@ -158,7 +165,7 @@ export class WorkerThread implements DebugThread {
   markDetached(): void {
     this.gone = true;
     for (const [id, pending] of [...this.pending]) {
-      this.settle(id, undefined, new WorkerUnavailableError(`${this.label} exited while asked ${pending.method}`));
+      this.settle(id, undefined, new WorkerUnavailableError(this.key, `${this.label} exited while asked ${pending.method}`));
     }
     this.registry.clear();
   }

@@ -23,6 +23,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Change } from './change.js';
+import type { ScriptLedger } from './ledger.js';
 import type { HotfixFailure } from './types.js';
 import { OwnThread, type DebugThread } from './threads.js';
 import { runAsync, runSync, verifySteps, type VerifyFailure } from './verify.js';
@@ -30,6 +31,8 @@ import { runAsync, runSync, verifySteps, type VerifyFailure } from './verify.js'
 export interface CommitOptions {
   readonly deadlineMs: number;
   readonly logger: Logger;
+  /** Where the scripts LiveEdit makes and the sources replaced are recorded (see ledger.ts). */
+  readonly ledger: ScriptLedger;
   /** Called before waiting for a later turn of the event loop. */
   readonly onRetry?: (file: string, attempt: number, delayMs: number) => void;
 }
@@ -95,13 +98,56 @@ function verifyFailed(thread: DebugThread, failure: VerifyFailure): AttemptFailu
 
 const setSource = (change: Change, source: string) => ({ scriptId: change.scriptId, scriptSource: source });
 
+// ---------------------------------------------------------------- marker scripts (see ledger.ts)
+
+const MARK_URL = 'hotswap-hotfix-mark-';
+let marks = 0;
+
+function markParams(): { url: string; params: object } {
+  const url = `${MARK_URL}${++marks}`;
+  return { url, params: { expression: `0\n//# sourceURL=${url}`, silent: true } };
+}
+
+/** The id V8 gives a new script now (NaN if it cannot be told: the range is then not recorded). */
+function markOwn(thread: OwnThread): number {
+  const { url, params } = markParams();
+  try {
+    thread.callSync('Runtime.evaluate', params);
+    return Number(thread.registry.idOf(url));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function markAsync(thread: DebugThread): Promise<number> {
+  const { url, params } = markParams();
+  try {
+    await thread.call('Runtime.evaluate', params);
+    return Number(thread.registry.idOf(url));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Runs edits on a worker between two marks, recording the scripts made in between as LiveEdit's. */
+async function bracketed<T>(thread: DebugThread, ledger: ScriptLedger, edits: () => Promise<T>): Promise<T> {
+  const after = await markAsync(thread);
+  try {
+    return await edits();
+  } finally {
+    ledger.addRange(thread.key, after, await markAsync(thread));
+  }
+}
+
 // ---------------------------------------------------------------- the engine's own thread
 
-function undoOwn(thread: OwnThread, applied: readonly Change[], logger: Logger): void {
+function undoOwn(thread: OwnThread, applied: readonly Change[], options: CommitOptions): void {
+  const { logger, ledger } = options;
   for (const change of [...applied].reverse()) {
     try {
       const result = thread.callSync<SetScriptSourceResult>('Debugger.setScriptSource', setSource(change, change.from));
-      if (verdict(result) !== 'ok') logger.error(`hotfix: could not undo the edit of ${change.file}: ${statusText(result)}`);
+      if (verdict(result) === 'ok') ledger.addReplaced(thread.key, change.scriptId, change.to);
+      else logger.error(`hotfix: could not undo the edit of ${change.file}: ${statusText(result)}`);
     } catch (error) {
       logger.error(`hotfix: could not undo the edit of ${change.file}: ${describe(error)}`);
     }
@@ -109,7 +155,16 @@ function undoOwn(thread: OwnThread, applied: readonly Change[], logger: Logger):
 }
 
 /** Edits, verifies and, on failure, undoes, with no JavaScript of the app running in between. */
-function applyOwn(thread: OwnThread, changes: readonly Change[], logger: Logger): GroupResult {
+function applyOwn(thread: OwnThread, changes: readonly Change[], options: CommitOptions): GroupResult {
+  const after = markOwn(thread);
+  try {
+    return editOwn(thread, changes, options);
+  } finally {
+    options.ledger.addRange(thread.key, after, markOwn(thread));
+  }
+}
+
+function editOwn(thread: OwnThread, changes: readonly Change[], options: CommitOptions): GroupResult {
   const applied: Change[] = [];
   let pauseMs = 0;
   for (const change of changes) {
@@ -118,15 +173,16 @@ function applyOwn(thread: OwnThread, changes: readonly Change[], logger: Logger)
     try {
       result = thread.callSync<SetScriptSourceResult>('Debugger.setScriptSource', setSource(change, change.to));
     } catch (error) {
-      undoOwn(thread, applied, logger);
+      undoOwn(thread, applied, options);
       return inThread(thread, new HotfixLiveEditError(change.file, describe(error), error), change, undefined);
     } finally {
       pauseMs = Math.max(pauseMs, performance.now() - started);
     }
     if (verdict(result) !== 'ok') {
-      undoOwn(thread, applied, logger);
+      undoOwn(thread, applied, options);
       return refused(thread, change, result, pauseMs);
     }
+    options.ledger.addReplaced(thread.key, change.scriptId, change.from);
     applied.push(change);
   }
   const started = performance.now();
@@ -138,7 +194,7 @@ function applyOwn(thread: OwnThread, changes: readonly Change[], logger: Logger)
   }
   const verifyMs = performance.now() - started;
   if (failure !== undefined) {
-    undoOwn(thread, applied, logger);
+    undoOwn(thread, applied, options);
     return verifyFailed(thread, failure);
   }
   return { ok: true, pauseMs, verifyMs };
@@ -150,8 +206,12 @@ function applyOwn(thread: OwnThread, changes: readonly Change[], logger: Logger)
  * Sets `from` again on a worker, retrying while blocked, until the deadline. Edits whose outcome is
  * unknown (no answer) are undone too: setting the source a script already has changes nothing.
  */
-async function undoWorker(thread: DebugThread, changes: readonly Change[], deadlineMs: number): Promise<string | undefined> {
-  const deadline = performance.now() + deadlineMs;
+function undoWorker(thread: DebugThread, changes: readonly Change[], options: CommitOptions): Promise<string | undefined> {
+  return bracketed(thread, options.ledger, () => setBackWorker(thread, changes, options));
+}
+
+async function setBackWorker(thread: DebugThread, changes: readonly Change[], options: CommitOptions): Promise<string | undefined> {
+  const deadline = performance.now() + options.deadlineMs;
   let left = [...changes];
   for (let attempt = 1; ; attempt++) {
     const results = await Promise.allSettled(left.map((change) => thread.call<SetScriptSourceResult>('Debugger.setScriptSource', setSource(change, change.from))));
@@ -162,6 +222,7 @@ async function undoWorker(thread: DebugThread, changes: readonly Change[], deadl
       const kind = verdict(result.value);
       if (kind === 'failed') return `${change.file}: ${statusText(result.value)}`;
       if (kind === 'blocked') blocked.push(change);
+      else options.ledger.addReplaced(thread.key, change.scriptId, change.to);
     }
     if (blocked.length === 0) return undefined;
     const remaining = deadline - performance.now();
@@ -172,6 +233,17 @@ async function undoWorker(thread: DebugThread, changes: readonly Change[], deadl
 }
 
 async function applyWorker(thread: DebugThread, changes: readonly Change[], options: CommitOptions): Promise<GroupResult> {
+  const { failure, pauseMs, maybeApplied } = await bracketed(thread, options.ledger, () => editWorker(thread, changes, options));
+  if (failure === undefined) return { ok: true, pauseMs, verifyMs: 0 };
+  const undone = await undoWorker(thread, maybeApplied, options);
+  return undone === undefined ? failure : notUndone(thread, failure, undone, options.logger);
+}
+
+async function editWorker(
+  thread: DebugThread,
+  changes: readonly Change[],
+  options: CommitOptions,
+): Promise<{ failure: AttemptFailure | undefined; pauseMs: number; maybeApplied: readonly Change[] }> {
   const started = performance.now();
   // Sent together, before any answer, so the worker takes them in one go.
   const results = await Promise.allSettled(changes.map((change) => thread.call<SetScriptSourceResult>('Debugger.setScriptSource', setSource(change, change.to))));
@@ -180,6 +252,7 @@ async function applyWorker(thread: DebugThread, changes: readonly Change[], opti
     const result = results[i];
     return result?.status === 'rejected' || verdict(result?.value ?? {}) === 'ok';
   });
+  for (const change of maybeApplied) options.ledger.addReplaced(thread.key, change.scriptId, change.from);
   let failure: AttemptFailure | undefined;
   for (const [i, result] of results.entries()) {
     const change = changes[i] as Change;
@@ -200,9 +273,7 @@ async function applyWorker(thread: DebugThread, changes: readonly Change[], opti
       failure = inThread(thread, new HotfixVerifyError(changes[0]?.file ?? '?', '(verification)', `the verification could not run: ${describe(error)}`), changes[0], undefined);
     }
   }
-  if (failure === undefined) return { ok: true, pauseMs, verifyMs: 0 };
-  const undone = await undoWorker(thread, maybeApplied, options.deadlineMs);
-  return undone === undefined ? failure : notUndone(thread, failure, undone, options.logger);
+  return { failure, pauseMs, maybeApplied };
 }
 
 function notUndone(thread: DebugThread, failure: CommitFailure, problem: string, logger: Logger): AttemptFailure {
@@ -228,7 +299,7 @@ async function attemptOnce(own: readonly Change[], workers: ReadonlyMap<DebugThr
   const undoWorkers = async (failure: AttemptFailure): Promise<AttemptFailure> => {
     for (const [i, [thread, changes]] of entries.entries()) {
       if (i === failedAt || !results[i]?.ok) continue;
-      const problem = await undoWorker(thread, changes, options.deadlineMs);
+      const problem = await undoWorker(thread, changes, options);
       if (problem !== undefined) return notUndone(thread, failure, problem, options.logger);
     }
     return failure;
@@ -238,7 +309,7 @@ async function attemptOnce(own: readonly Change[], workers: ReadonlyMap<DebugThr
   let verifyMs = 0;
   const first = own[0];
   if (first !== undefined) {
-    const result = applyOwn(first.thread as OwnThread, own, options.logger);
+    const result = applyOwn(first.thread as OwnThread, own, options);
     if (!result.ok) return undoWorkers(result);
     ({ pauseMs, verifyMs } = result);
   }

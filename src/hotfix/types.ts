@@ -91,7 +91,10 @@ export interface FilePlan {
    * is handed to LiveEdit. Undefined when something was refused.
    */
   readonly patchedSource: string | undefined;
-  /** The functions replaced whole (a changed closure alone when its enclosing function is unchanged). */
+  /**
+   * The functions replaced whole (a changed closure alone when its enclosing function is unchanged);
+   * listed also when something was refused, as what would have been replaced.
+   */
   readonly functions: readonly PlannedFunction[];
   readonly refusals: readonly Refusal[];
   /** Functions that differ but are outside the scope: left as they run. */

@@ -12,9 +12,10 @@
  * So, per thread: (1) `Debugger.getScriptSource` must return the patched source; (2) a heap walk
  * (`Runtime.queryObjects` on `Function.prototype`, which also finds async functions, generators,
  * classes, methods, getters and setters, and every closure instance) keeps the live functions whose
- * `toString()` is the old text of a function the edit changed, and each of those must be located in
- * a script the thread reports (another file with an identical function, or the patched script
- * itself); one located elsewhere still runs replaced code.
+ * `toString()` is the old text of a function the edit changed (or of one an earlier patch of the
+ * same script changed, see ledger.ts), and each of those must be located in current code: a script
+ * the thread reports that is not one of LiveEdit's copies (another file with an identical function,
+ * or the patched script itself). One located elsewhere still runs replaced code.
  *
  * This proves that no function object reachable in the thread's main context still runs the code
  * the edit replaced. It does not look into other `vm` contexts, it trusts
@@ -54,20 +55,29 @@ interface PropertyDescriptor {
 
 const GROUP = 'hotswap-hotfix-verify';
 
-// Runs in the inspected thread: the functions whose text is one of the old texts.
-const FILTER = `function (texts) {
-  const wanted = new Set(texts);
-  const toString = Function.prototype.toString;
+// Runs in the inspected thread: the functions whose staleKey (function-texts.ts) is wanted.
+const KEY_OF = `function keyOf(fn) {
+    const text = Function.prototype.toString.call(fn);
+    const isClass = text.startsWith('class') && Object.prototype.hasOwnProperty.call(fn, 'prototype');
+    return (isClass ? 'c' : 'f') + text;
+  }`;
+
+const FILTER = `function (keys) {
+  ${KEY_OF}
+  const wanted = new Set(keys);
   const found = [];
   for (let i = 0; i < this.length; i++) {
-    let text;
-    try { text = toString.call(this[i]); } catch { continue; }
-    if (wanted.has(text)) found.push(this[i]);
+    let key;
+    try { key = keyOf(this[i]); } catch { continue; }
+    if (wanted.has(key)) found.push(this[i]);
   }
   return found;
 }`;
 
-const TEXT_OF = 'function () { return Function.prototype.toString.call(this); }';
+const KEY_OF_THIS = `function () {
+  ${KEY_OF}
+  return keyOf(this);
+}`;
 
 export function* verifySteps(thread: DebugThread, changes: readonly Change[]): Steps<VerifyFailure | undefined> {
   for (const change of changes) {
@@ -77,7 +87,7 @@ export function* verifySteps(thread: DebugThread, changes: readonly Change[]): S
     }
   }
   const owners = new Map<string, Change>();
-  for (const change of changes) for (const text of change.stale.keys()) owners.set(text, change);
+  for (const change of changes) for (const key of change.stale.keys()) owners.set(key, change);
   if (owners.size === 0) return undefined;
   try {
     const proto = (yield { method: 'Runtime.evaluate', params: { expression: 'Function.prototype', objectGroup: GROUP, silent: true } }) as { result: RemoteObject };
@@ -96,14 +106,14 @@ export function* verifySteps(thread: DebugThread, changes: readonly Change[]): S
       if (!/^\d+$/.test(entry.name) || entry.value?.objectId === undefined) continue;
       const fn = (yield { method: 'Runtime.getProperties', params: { objectId: entry.value.objectId, ownProperties: true } }) as { internalProperties?: PropertyDescriptor[] };
       const location = fn.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as { scriptId?: string } | undefined;
-      if (location?.scriptId === undefined || thread.registry.has(location.scriptId)) continue;
-      const text = (yield { method: 'Runtime.callFunctionOn', params: { objectId: entry.value.objectId, functionDeclaration: TEXT_OF, returnByValue: true, silent: true } }) as { result: { value?: unknown } };
-      const change = typeof text.result.value === 'string' ? owners.get(text.result.value) : undefined;
+      if (location?.scriptId === undefined || thread.registry.isCurrent(location.scriptId)) continue;
+      const key = (yield { method: 'Runtime.callFunctionOn', params: { objectId: entry.value.objectId, functionDeclaration: KEY_OF_THIS, returnByValue: true, silent: true } }) as { result: { value?: unknown } };
+      const change = typeof key.result.value === 'string' ? owners.get(key.result.value) : undefined;
       const owner = change ?? changes[0];
       if (owner === undefined) continue;
       return {
         change: owner,
-        functionName: change?.stale.get(text.result.value as string) ?? '(function)',
+        functionName: change?.stale.get(key.result.value as string) ?? '(function)',
         detail: `in the ${thread.label}, a live instance still has its old text and is attached to a copy of the old script (LiveEdit left it unchanged)`,
       };
     }

@@ -80,18 +80,18 @@ export function matchInventories(running: Side, next: Side): Matching {
     for (const child of n.children) if (child.label !== '' && !pairedNext.has(child)) added.push(child);
 
     if (r.type === 'program') {
+      const rs = anonymousByStatement(r.children);
+      const ns = anonymousByStatement(n.children);
       for (const aligned of statements) {
         if (aligned.running === undefined || aligned.next === undefined) continue;
-        const rs = r.children.filter((c) => c.label === '' && c.statement === aligned.running);
-        const ns = n.children.filter((c) => c.label === '' && c.statement === aligned.next);
-        pairAnonymous(rs, ns, reliable && aligned.same);
+        pairAnonymous(rs.get(aligned.running) ?? [], ns.get(aligned.next) ?? [], reliable && aligned.same);
       }
       // Anonymous children of statements added or removed are reported with those statements.
       return;
     }
     const rs = r.children.filter((c) => c.label === '');
     const ns = n.children.filter((c) => c.label === '');
-    pairAnonymous(rs, ns, reliable && shellOf('running', r) === shellOf('next', n));
+    if (rs.length > 0 || ns.length > 0) pairAnonymous(rs, ns, reliable && shellOf('running', r) === shellOf('next', n));
   };
 
   const pairAnonymous = (rs: readonly Entry[], ns: readonly Entry[], exact: boolean): void => {
@@ -120,11 +120,25 @@ export function changed(running: Side, next: Side, pair: Pair): boolean {
   return !sameTokens(running.source, pair.running.start, pair.running.end, next.source, pair.next.start, pair.next.end);
 }
 
+function anonymousByStatement(children: readonly Entry[]): Map<number, Entry[]> {
+  const groups = new Map<number, Entry[]>();
+  for (const child of children) {
+    if (child.label !== '') continue;
+    const group = groups.get(child.statement) ?? [];
+    group.push(child);
+    groups.set(child.statement, group);
+  }
+  return groups;
+}
+
 /** Top-level statements aligned by their shells, so that unchanged statements pair exactly. */
 function alignStatements(running: Side, next: Side): Aligned[] {
-  const shells = (side: Side): string[] =>
-    side.source.program.body.map((statement) =>
-      fingerprint(maskedTokens(side.source, statement.start, statement.end, side.inventory.root.children)),
+  const shells = (side: Side): string[] => {
+    const children = new Map<number, Entry[]>();
+    for (const child of side.inventory.root.children) children.set(child.statement, [...(children.get(child.statement) ?? []), child]);
+    return side.source.program.body.map((statement, index) =>
+      fingerprint(maskedTokens(side.source, statement.start, statement.end, children.get(index) ?? [])),
     );
+  };
   return align(shells(running), shells(next));
 }

@@ -10,6 +10,7 @@
  */
 import type { AnyNode, Pattern, Program, Statement, ModuleDeclaration, VariableDeclaration } from 'acorn';
 import type { SourceType } from './parse.js';
+import { lexicalDeclarations, varDeclarations } from './declarations.js';
 import { forEachChild, patternIdentifiers, type ClassNode, type FunctionNode } from './syntax.js';
 
 export type ScopeKind = 'module' | 'function' | 'fields' | 'static-block' | 'class' | 'block';
@@ -100,66 +101,12 @@ export function analyzeScopes(program: Program, sourceType: SourceType): ScopeAn
     return found;
   };
 
-  /** Lexical declarations of a statement list (and, at function level, its function declarations). */
+  /** Hoisting: what a body declares, in its scope, before any of it runs. */
   const declareLexical = (scope: Scope, statements: readonly (Statement | ModuleDeclaration)[]): void => {
-    for (const statement of statements) {
-      const exported = statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration';
-      const declaration = exported ? statement.declaration : statement;
-      if (declaration === null || declaration === undefined) continue;
-      if (declaration.type === 'VariableDeclaration' && declaration.kind !== 'var') {
-        for (const declarator of declaration.declarations) declarePattern(scope, declarator.id, declaration.kind === 'const' ? 'const' : 'let', exported);
-      } else if ((declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') && declaration.id) {
-        declare(scope, declaration.id.name, declaration.type === 'FunctionDeclaration' ? 'function' : 'class', declaration.id.start, exported);
-      } else if (declaration.type === 'ImportDeclaration') {
-        for (const specifier of declaration.specifiers) declare(scope, specifier.local.name, 'import', specifier.local.start);
-      }
-    }
+    for (const d of lexicalDeclarations(statements)) declare(scope, d.name, d.kind, d.start, d.exported);
   };
-
-  /** `var` declarations anywhere in a function body (or the program), but not in nested functions. */
-  const declareVars = (scope: Scope, node: AnyNode | null | undefined, exported = false): void => {
-    if (node === null || node === undefined) return;
-    switch (node.type) {
-      case 'VariableDeclaration':
-        if (node.kind === 'var') for (const declarator of node.declarations) declarePattern(scope, declarator.id, 'var', exported);
-        return;
-      case 'ExportNamedDeclaration':
-        declareVars(scope, node.declaration, true);
-        return;
-      case 'BlockStatement':
-      case 'StaticBlock':
-        for (const statement of node.body) declareVars(scope, statement);
-        return;
-      case 'IfStatement':
-        declareVars(scope, node.consequent);
-        declareVars(scope, node.alternate);
-        return;
-      case 'ForStatement':
-        declareVars(scope, node.init);
-        declareVars(scope, node.body);
-        return;
-      case 'ForInStatement':
-      case 'ForOfStatement':
-        declareVars(scope, node.left);
-        declareVars(scope, node.body);
-        return;
-      case 'WhileStatement':
-      case 'DoWhileStatement':
-      case 'LabeledStatement':
-      case 'WithStatement':
-        declareVars(scope, node.body);
-        return;
-      case 'TryStatement':
-        declareVars(scope, node.block);
-        declareVars(scope, node.handler?.body);
-        declareVars(scope, node.finalizer);
-        return;
-      case 'SwitchStatement':
-        for (const branch of node.cases) for (const statement of branch.consequent) declareVars(scope, statement);
-        return;
-      default:
-        return;
-    }
+  const declareVars = (scope: Scope, node: AnyNode): void => {
+    for (const d of varDeclarations(node)) declare(scope, d.name, d.kind, d.start, d.exported);
   };
 
   const visitStatements = (statements: readonly AnyNode[], scope: Scope): void => {
@@ -377,7 +324,7 @@ export function analyzeScopes(program: Program, sourceType: SourceType): ScopeAn
 
   const module = newScope('module', program, undefined);
   if (sourceType === 'script') for (const name of COMMONJS_WRAPPER) declare(module, name, 'implicit', -1);
-  for (const statement of program.body) declareVars(module, statement);
+  declareVars(module, program);
   declareLexical(module, program.body);
   visitStatements(program.body, module);
 
@@ -390,15 +337,7 @@ export function analyzeScopes(program: Program, sourceType: SourceType): ScopeAn
       break;
     }
   }
+  // `export { local }`; declarations exported where they are were marked when declared.
   for (const ref of exportedNames) if (ref.binding) ref.binding.exported = true;
-  // `export default function f` and `export default class C` export their binding too.
-  for (const statement of program.body) {
-    if (statement.type !== 'ExportDefaultDeclaration') continue;
-    const declaration = statement.declaration;
-    if ((declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') && declaration.id) {
-      const binding = module.bindings.get(declaration.id.name);
-      if (binding) binding.exported = true;
-    }
-  }
   return { module, scopes, references };
 }

@@ -184,6 +184,44 @@ describe('hotfix engine', () => {
     assert.equal(module.greet('ann'), 'hello ann');
   });
 
+  describe('patch after patch', () => {
+    // On Node 20, LiveEdit leaves a class with fields attached to a copy of the old script when only
+    // its methods change (harmless: its own code is the same), and the next Debugger.enable reports
+    // that copy with the module's URL and old source.
+    const CLASS = "class C { h = () => { return 'h0'; }; m() { return 'm0'; } n() { return 'n0'; } }\nmodule.exports = { C };\n";
+
+    it("patches a class's methods again and again: LiveEdit's copies of old sources are not taken for the module", async () => {
+      const { path, module } = await dir.load(dir.fresh('again-class', 'cjs'), CLASS);
+      const hotfix = engine();
+      const v1 = CLASS.replace("'m0'", "'m1'");
+      const v2 = v1.replace("'n0'", "'n2'");
+      const first = await hotfix.apply(patchOf('v1', [{ file: path, running: CLASS, next: v1 }]));
+      assert.ok(first.ok, first.ok ? '' : first.error.message);
+      const second = await hotfix.apply(patchOf('v2', [{ file: path, running: v1, next: v2 }]));
+      assert.ok(second.ok, second.ok ? '' : second.error.message);
+      assert.deepEqual([new module.C().m(), new module.C().n()], ['m1', 'n2']);
+      assert.ok((await hotfix.revert('v2')).ok);
+      assert.ok((await hotfix.revert('v1')).ok);
+      assert.deepEqual([new module.C().m(), new module.C().n()], ['m0', 'n0']);
+    });
+
+    it("a later change of the class's own code is applied, or refused, never reported applied while it runs the old code", async () => {
+      const { path, module } = await dir.load(dir.fresh('again-field', 'cjs'), CLASS);
+      const hotfix = engine();
+      const v1 = CLASS.replace("'m0'", "'m1'");
+      const v2 = v1.replace("'h0'", "'h2'");
+      assert.ok((await hotfix.apply(patchOf('v1', [{ file: path, running: CLASS, next: v1 }]))).ok);
+      const second = await hotfix.apply(patchOf('v2', [{ file: path, running: v1, next: v2 }]));
+      if (second.ok) {
+        assert.equal(new module.C().h(), 'h2');
+      } else {
+        assert.ok(['HOTSWAP_ERR_HOTFIX_REFUSED', 'HOTSWAP_ERR_HOTFIX_VERIFY_FAILED'].includes(second.error.code), second.error.message);
+        assert.equal(new module.C().h(), 'h0');
+        assert.equal(new module.C().m(), 'm1', 'the first patch stays');
+      }
+    });
+  });
+
   describe('transactions over several files', () => {
     it('reverts the first file when the second cannot be applied (blocked until the deadline)', async () => {
       const a = await dir.load(dir.fresh('multi-a', 'cjs'), SOURCE);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
-import { changedFunctions, functionTexts } from '../../../src/hotfix/function-texts.js';
+import { changedFunctions, functionTexts, staleKey } from '../../../src/hotfix/function-texts.js';
 
 const SOURCE = `
 function decl(a = 1, { b } = {}) { return a + b; }
@@ -39,10 +39,11 @@ const VALUES = `[decl, expr, arrow, block, A, A.sm, Object.getOwnPropertyDescrip
 describe('function texts', () => {
   it('lists the text V8 gives each function, method, getter, setter, arrow and class', () => {
     const fns = runInNewContext(`${SOURCE}\n${VALUES}`) as Array<(...args: unknown[]) => unknown>;
-    const texts = new Set(functionTexts(SOURCE, 'script').map((f) => f.text));
+    const keys = new Set(functionTexts(SOURCE, 'script').map((f) => staleKey(f.role, f.text)));
     for (const fn of fns) {
       const text = Function.prototype.toString.call(fn);
-      assert.ok(texts.has(text), `missing: ${JSON.stringify(text)}`);
+      const role = text.startsWith('class') && Object.hasOwn(fn, 'prototype') ? 'class' : 'function';
+      assert.ok(keys.has(staleKey(role, text)), `missing: ${role} ${JSON.stringify(text)}`);
     }
   });
 
@@ -76,10 +77,19 @@ describe('function texts', () => {
     assert.deepEqual([...changedFunctions(from, to, 'script').stale.keys()], ['() => { return 1; }']);
   });
 
-  it('does not count a method edit as a change of its class, but a field or constructor edit does', () => {
-    const from = 'class C { #v = 1; get v() { return this.#v; } }';
-    assert.deepEqual([...changedFunctions(from, from.replace('this.#v;', 'this.#v + 1;'), 'script').stale.values()], ['C.get v']);
-    assert.deepEqual([...changedFunctions(from, from.replace('#v = 1', '#v = 2'), 'script').stale.values()].sort(), ['C', 'C.<fields>']);
+  it("counts a method edit as the method's, a field edit as the field initializer's, a constructor edit as the class's", () => {
+    const from = 'class C { #v = 1; constructor() { this.k = 1; } get v() { return this.#v; } }';
+    const names = (to: string) => [...new Set(changedFunctions(from, to, 'script').stale.values())].sort();
+    assert.deepEqual(names(from.replace('this.#v;', 'this.#v + 1;')), ['C.get v']);
+    assert.deepEqual(names(from.replace('#v = 1', '#v = 2')), ['C.<fields>']);
+    assert.deepEqual(names(from.replace('this.k = 1', 'this.k = 2')), ['C']);
+  });
+
+  it('tells a class from its Node 20 field initializer, which has the same text', () => {
+    const from = 'class C { v = 1; }';
+    const { stale } = changedFunctions(from, 'class C { v = 2; }', 'script');
+    assert.equal(stale.get(staleKey('function', from)), 'C.<fields>');
+    assert.equal(stale.has(staleKey('class', from)), false);
   });
 
   it('names changed async functions and generators', () => {

@@ -291,6 +291,30 @@ describe('functions', () => {
     ]);
   });
 
+  test('a closure that changes kind inside a function replaced whole is refused', () => {
+    const running = 'function outer() {\n  const a = 1;\n  function inner() {\n    return a;\n  }\n  return inner;\n}\n';
+    const result = plan(running, running.replace('const a = 1;', 'const a = 2;').replace('function inner', 'function* inner'));
+    assert.deepEqual(result.functions.map((f) => f.name), ['outer']);
+    assert.deepEqual(reasonsOf(result), [
+      '"outer.inner" changes from a plain function to a generator function: LiveEdit cannot change the kind of a function that exists',
+    ]);
+  });
+
+  test('an anonymous closure selected alone cannot be found when the code around it changed', () => {
+    const running = 'function outer() {\n  const a = 1;\n  return () => {\n    return a;\n  };\n}\n';
+    const next = 'function outer() {\n  const a = 2;\n  return () => {\n    return a + 1;\n  };\n}\n';
+    const result = plan(running, next, 'script', ['#outer.<anonymous#1>']);
+    assertRefused(result, [
+      {
+        reason:
+          '"outer.<anonymous#1>" cannot be told apart from its anonymous siblings: the code around it in "outer" changed, and that change is out of scope',
+        name: 'outer.<anonymous#1>',
+        location: { line: 3, column: 10 },
+      },
+    ]);
+    assert.deepEqual(result.ignored, ['outer']);
+  });
+
   test('a new function is refused where it is, a removed one by name', () => {
     const running = 'function a() {\n  return 1;\n}\nfunction gone() {\n  return 2;\n}\n';
     assertRefused(plan(running, 'function a() {\n  return 1;\n}\nfunction extra() {\n  return 3;\n}\n'), [
