@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { HotfixApplyMessage, HotfixDebuggerMessage } from '../../../src/hotfix/diagnostics.js';
 import { createEngineWithPlanner, type HotfixEngine } from '../../../src/hotfix/engine.js';
-import { createEngine, edit, ModuleDir, naivePlanner, patchOf, quiet, sha256, type AnyModule } from './fixtures.js';
+import { createEngine, edit, ModuleDir, naivePlanner, patchOf, quiet, sha256, type AnyModule, type ModuleKind } from './fixtures.js';
 
 describe('hotfix engine', () => {
   let dir: ModuleDir;
@@ -304,43 +304,48 @@ describe('hotfix engine', () => {
   });
 
   describe('async functions suspended at an await', () => {
-    const SLOW = "async function slow(p) { await p; return 'old'; }\nmodule.exports = { slow };\n";
+    const SLOW = "async function slow(p) { await p; return 'old'; }\n";
+    const slowModule = (kind: ModuleKind) => SLOW + (kind === 'cjs' ? 'module.exports = { slow };\n' : 'export { slow };\n');
 
-    it('waits: blocked while suspended, applied once it has finished', async () => {
-      const { path, module } = await dir.load(dir.fresh('suspended', 'cjs'), SLOW);
-      let release!: () => void;
-      const pending = module.slow(new Promise<void>((resolve) => (release = resolve)));
-      const retried = new Promise<void>((resolve) => {
-        const onRetry = () => {
-          unsubscribe('hotswap:hotfix:retry', onRetry);
-          resolve();
-        };
-        subscribe('hotswap:hotfix:retry', onRetry);
+    for (const kind of ['cjs', 'esm'] as const) {
+      it(`waits: blocked while suspended, applied once it has finished (${kind})`, async () => {
+        const running = slowModule(kind);
+        const { path, module } = await dir.load(dir.fresh('suspended', kind), running);
+        let release!: () => void;
+        const pending = module.slow(new Promise<void>((resolve) => (release = resolve)));
+        const retried = new Promise<void>((resolve) => {
+          const onRetry = () => {
+            unsubscribe('hotswap:hotfix:retry', onRetry);
+            resolve();
+          };
+          subscribe('hotswap:hotfix:retry', onRetry);
+        });
+        const applying = engine({ safePointDeadlineMs: 60_000 }).apply(patchOf('v1', [{ file: path, running, next: running.replace("'old'", "'new'") }]));
+        await retried;
+        release();
+        const outcome = await applying;
+        assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+        assert.ok(outcome.attempts > 1);
+        assert.equal(await pending, 'old', 'the suspended call finished on the old code');
+        assert.equal(await module.slow(Promise.resolve()), 'new');
       });
-      const applying = engine({ safePointDeadlineMs: 60_000 }).apply(patchOf('v1', [{ file: path, running: SLOW, next: SLOW.replace("'old'", "'new'") }]));
-      await retried;
-      release();
-      const outcome = await applying;
-      assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
-      assert.ok(outcome.attempts > 1);
-      assert.equal(await pending, 'old', 'the suspended call finished on the old code');
-      assert.equal(await module.slow(Promise.resolve()), 'new');
-    });
 
-    it('refuses at the deadline with nothing changed', async () => {
-      const { path, module } = await dir.load(dir.fresh('deadline', 'esm'), SLOW.replace('module.exports = { slow };', 'export { slow };'));
-      let release!: () => void;
-      const pending = module.slow(new Promise<void>((resolve) => (release = resolve)));
-      const running = SLOW.replace('module.exports = { slow };', 'export { slow };');
-      const outcome = await engine({ safePointDeadlineMs: 20 }).apply(patchOf('v1', [{ file: path, running, next: running.replace("'old'", "'new'") }]));
-      assert.equal(outcome.ok, false);
-      if (outcome.ok) return;
-      assert.equal(outcome.error.code, 'HOTSWAP_ERR_HOTFIX_BLOCKED');
-      assert.equal(outcome.function, 'slow');
-      assert.equal(await module.slow(Promise.resolve()), 'old');
-      release();
-      assert.equal(await pending, 'old');
-    });
+      it(`refuses at the deadline with nothing changed (${kind})`, async () => {
+        const running = slowModule(kind);
+        const { path, module } = await dir.load(dir.fresh('deadline', kind), running);
+        let release!: () => void;
+        const pending = module.slow(new Promise<void>((resolve) => (release = resolve)));
+        const outcome = await engine({ safePointDeadlineMs: 20 }).apply(patchOf('v1', [{ file: path, running, next: running.replace("'old'", "'new'") }]));
+        assert.equal(outcome.ok, false);
+        if (outcome.ok) return;
+        assert.equal(outcome.error.code, 'HOTSWAP_ERR_HOTFIX_BLOCKED');
+        assert.equal(outcome.file, path);
+        assert.equal(outcome.function, 'slow');
+        assert.equal(await module.slow(Promise.resolve()), 'old');
+        release();
+        assert.equal(await pending, 'old');
+      });
+    }
 
     it('waits for an unfinished generator too', async () => {
       const source = 'function* gen() { yield 1; yield 2; }\nmodule.exports = { gen };\n';
