@@ -14,7 +14,9 @@ import { makeChange, type Change, type StoredChange } from './change.js';
 import type { SourceType } from './function-texts.js';
 import type { ScriptLedger } from './ledger.js';
 import { patchFilePaths } from './registry.js';
+import { version as esbuildVersion } from 'esbuild';
 import { rewrap, sha256, splitRunningSource } from './source.js';
+import { typeScriptSource } from './typescript-source.js';
 import type { DebugThread } from './threads.js';
 import type { AppliedFunction, FilePlan, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
 
@@ -68,7 +70,18 @@ export async function prepare(
     for (const { thread, script } of targets) {
       const { scriptSource } = await thread.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: script.scriptId });
       const running = splitRunningSource(scriptSource, script.isModule, patchFile.baseHash);
-      const actual = sha256(running.body);
+      const ts = typeScriptSource(running.body, script.path ?? patchFile.file, patchFile.source);
+      if (ts.kind === 'other-transform') {
+        return fail(
+          new HotfixRefusedError(patchFile.file, [
+            `it runs code made by esbuild ${ts.esbuild}, this engine would transform the patch with esbuild ${esbuildVersion}: the two would not line up`,
+          ]),
+          patchFile.file,
+        );
+      }
+      // A .ts file run through hotswap's loader: the base is the .ts source the running code was made from.
+      const actual = ts.kind === 'typescript' ? ts.sourceHash : sha256(running.body);
+      const newSource = ts.kind === 'typescript' ? ts.newJavaScript : patchFile.source;
       if (actual !== patchFile.baseHash.toLowerCase()) {
         return fail(new HotfixBaseMismatchError(`${patchFile.file} (${thread.label}, ${script.url})`, patchFile.baseHash, actual), patchFile.file);
       }
@@ -79,7 +92,7 @@ export async function prepare(
           plan = planFile({
             file: script.path ?? patchFile.file,
             runningSource: running.body,
-            newSource: patchFile.source,
+            newSource,
             sourceType,
             ...(patch.scope === undefined ? {} : { scope: patch.scope }),
           });
