@@ -1,6 +1,6 @@
 /**
  * The large plugin the reload benchmarks use: many small functions, all reachable (so the bundler
- * keeps them), like /work/shared/probes/reload-memory's 1.6 MB module. Every version's source
+ * keeps them), like the 1.6 MB module of the reload-memory probe. Every version's source
  * differs in one fixed-width constant, so V8 cannot share a compilation between versions and the
  * inline source map stays valid when the constant is rewritten in a built artifact.
  */

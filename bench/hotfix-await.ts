@@ -1,0 +1,293 @@
+/**
+ * Throughput of await-heavy code before, during and after a hotfix apply. While the debugger is
+ * enabled, code that awaits a lot runs several times slower; the engine enables it only while an
+ * apply runs, so after the apply the throughput must be back at the before figure.
+ *
+ *   node dist/bench/hotfix-await.js [--runs 5] [--window 1000] [--hold 1000] [--batch 5000]
+ *
+ * The await-heavy code: `batch(n)` awaits `middle(i)` n times, which awaits `leaf(i)`, which awaits
+ * `null`: three awaits and three async calls per step. It runs in batches of --batch steps, each
+ * timed, with a `setImmediate` between batches so timers and I/O still run (a chain of resolved
+ * awaits alone would starve them). Throughput is awaits per second over the median batch (a batch
+ * that a pause of the thread fell into does not count) and over the whole window (every pause
+ * counted).
+ *
+ * Each run is a fresh child: warm-up (500 ms of batches), then three windows:
+ * - before: --window ms, no debugger;
+ * - during: an apply held open. The patched module (an ES module, imported) has an async function
+ *   `hold(gate)` suspended at `await gate`; the patch changes `hold`, so LiveEdit refuses it
+ *   (`BlockedByActiveGenerator`) and the engine retries at later turns of the event loop, with the
+ *   debugger on, until `gate` resolves --hold ms after the apply started and `hold` finishes. The
+ *   batches run meanwhile; those that started after the engine reported the debugger enabled and
+ *   ended before it reported it disabled (`hotswap:hotfix:debugger`) make the window;
+ * - after: --window ms from the moment apply() resolved.
+ * Then a plain apply (not held: another function of the same module) with a fixed amount of await
+ * work (--plain-steps steps) started in the same tick, against the same work alone before it: what
+ * a request in flight during a normal apply sees.
+ */
+import { createHash } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHotfixEngine, type HotfixDebuggerMessage } from '../src/hotfix/index.js';
+import { option, runChild } from './lib/child.js';
+import { goalLine, printTable } from './lib/report.js';
+import { median } from './lib/stats.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const AWAITS_PER_STEP = 3;
+const WARMUP_MS = 500;
+/** After must be at least this fraction of before. */
+const GOAL_RATIO = 0.9;
+
+// ---------------------------------------------------------------- the await-heavy code
+
+async function leaf(x: number): Promise<number> {
+  await null;
+  return x + 1;
+}
+
+async function middle(x: number): Promise<number> {
+  return (await leaf(x)) * 2;
+}
+
+async function batch(steps: number): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < steps; i++) sum += await middle(i);
+  return sum;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface Batch {
+  readonly start: number;
+  readonly end: number;
+}
+
+interface Window {
+  /** Awaits per second over the median batch. */
+  readonly median: number;
+  /** Awaits per second over the window: every batch's awaits over the time from the first start to the last end. */
+  readonly whole: number;
+  readonly batches: number;
+}
+
+let checksum = 0;
+
+/** Runs batches until `stop()` says so (checked between batches). */
+async function runBatches(steps: number, stop: () => boolean): Promise<Batch[]> {
+  const batches: Batch[] = [];
+  while (!stop()) {
+    const start = performance.now();
+    checksum += await batch(steps);
+    batches.push({ start, end: performance.now() });
+    await nextTurn();
+  }
+  return batches;
+}
+
+function summarise(batches: readonly Batch[], steps: number): Window {
+  const first = batches[0];
+  const last = batches[batches.length - 1];
+  if (first === undefined || last === undefined) return { median: Number.NaN, whole: Number.NaN, batches: 0 };
+  const awaits = steps * AWAITS_PER_STEP;
+  return {
+    median: awaits / (median(batches.map((b) => b.end - b.start)) / 1e3),
+    whole: (awaits * batches.length) / ((last.end - first.start) / 1e3),
+    batches: batches.length,
+  };
+}
+
+// ---------------------------------------------------------------- the child
+
+interface ChildResult {
+  readonly before: Window;
+  readonly during: Window;
+  readonly after: Window;
+  /** The first 100 ms after apply() resolved. */
+  readonly afterFirst: Window;
+  /** The held apply: wall time, debugger on (ms), attempts. */
+  readonly held: { readonly wall: number; readonly debuggerOn: number; readonly attempts: number };
+  /** The plain apply: wall, debugger on, and the fixed work alone and started with it (ms). */
+  readonly plain: { readonly wall: number; readonly debuggerOn: number; readonly alone: number; readonly withApply: number };
+  readonly checksum: number;
+}
+
+const quiet = {
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
+  error: (message: string) => process.stderr.write(`error: ${message}\n`),
+};
+
+function targetSource(holdTag: string, tag: string): string {
+  return (
+    `export async function hold(gate) {\n  await gate;\n  return '${holdTag}';\n}\n\n` +
+    `export function tag() {\n  return '${tag}';\n}\n`
+  );
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Times of the debugger being enabled and disabled by the engine, as reported. */
+class DebuggerWatch {
+  on = Number.NaN;
+  off = Number.NaN;
+  private readonly listener = (message: unknown): void => {
+    const { enabled } = message as HotfixDebuggerMessage;
+    if (enabled) this.on = performance.now();
+    else this.off = performance.now();
+  };
+  constructor() {
+    subscribe('hotswap:hotfix:debugger', this.listener);
+  }
+  close(): void {
+    unsubscribe('hotswap:hotfix:debugger', this.listener);
+  }
+}
+
+async function child(windowMs: number, holdMs: number, steps: number, plainSteps: number): Promise<ChildResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'hotswap-bench-hotfix-await-'));
+  try {
+    const file = join(dir, 'target.mjs');
+    const original = targetSource('v0', 'v0');
+    await writeFile(file, original);
+    const module = (await import(pathToFileURL(file).href)) as { hold: (gate: Promise<void>) => Promise<string>; tag: () => string };
+    const engine = createHotfixEngine({ logger: quiet, safePointDeadlineMs: holdMs + 5000 });
+
+    const until = (ms: number): (() => boolean) => {
+      const end = performance.now() + ms;
+      return () => performance.now() >= end;
+    };
+    await runBatches(steps, until(WARMUP_MS));
+    const before = summarise(await runBatches(steps, until(windowMs)), steps);
+
+    // During: an apply held open by a suspended `hold`, the debugger on until it finishes.
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const suspended = module.hold(gate);
+    const watch = new DebuggerWatch();
+    const heldStarted = performance.now();
+    let settled = false;
+    const applying = engine.apply({ version: 'held', files: [{ file, baseHash: sha256(original), source: targetSource('v1', 'v0') }] });
+    void applying.finally(() => (settled = true));
+    const timer = setTimeout(release, holdMs);
+    const duringBatches = await runBatches(steps, () => settled);
+    const outcome = await applying;
+    const heldWall = performance.now() - heldStarted;
+    clearTimeout(timer);
+    watch.close();
+    if (!outcome.ok) throw new Error(`the held apply failed: ${outcome.error.message}`);
+    if ((await suspended) !== 'v0' || (await module.hold(Promise.resolve())) !== 'v1') throw new Error('the held apply did not apply');
+    const during = summarise(duringBatches.filter((b) => b.start >= watch.on && b.end <= watch.off), steps);
+
+    // After: from the moment the apply resolved.
+    const afterBatches = await runBatches(steps, until(windowMs));
+    const firstEnd = (afterBatches[0]?.start ?? 0) + 100;
+    const afterFirst = summarise(afterBatches.filter((b) => b.end <= firstEnd), steps);
+    const after = summarise(afterBatches, steps);
+
+    // A plain apply with a fixed amount of await work started in the same tick.
+    let started = performance.now();
+    checksum += await batch(plainSteps);
+    const alone = performance.now() - started;
+    await nextTurn();
+    const plainWatch = new DebuggerWatch();
+    const patched = targetSource('v1', 'v0');
+    started = performance.now();
+    const plainApply = engine.apply({ version: 'plain', files: [{ file, baseHash: sha256(patched), source: targetSource('v1', 'v1') }] });
+    checksum += await batch(plainSteps);
+    const withApply = performance.now() - started;
+    const plainOutcome = await plainApply;
+    const plainWall = performance.now() - started;
+    plainWatch.close();
+    if (!plainOutcome.ok || module.tag() !== 'v1') throw new Error('the plain apply failed');
+
+    await engine.close();
+    return {
+      before,
+      during,
+      after,
+      afterFirst,
+      held: { wall: heldWall, debuggerOn: watch.off - watch.on, attempts: outcome.attempts },
+      plain: { wall: plainWall, debuggerOn: plainWatch.off - plainWatch.on, alone, withApply },
+      checksum,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- the parent
+
+const rate = (value: number): string => `${(value / 1e6).toFixed(2)} M`;
+const ratio = (value: number): string => `${value.toFixed(2)}x`;
+
+async function parent(argv: readonly string[]): Promise<void> {
+  const runs = Number(option(argv, 'runs', '5'));
+  const windowMs = Number(option(argv, 'window', '1000'));
+  const holdMs = Number(option(argv, 'hold', '1000'));
+  const steps = Number(option(argv, 'batch', '5000'));
+  const plainSteps = Number(option(argv, 'plain-steps', '100000'));
+  const results: ChildResult[] = [];
+  for (let run = 1; run <= runs; run++) {
+    process.stderr.write(`run ${run}/${runs}...\n`);
+    const args = ['--child', '--window', String(windowMs), '--hold', String(holdMs), '--batch', String(steps), '--plain-steps', String(plainSteps)];
+    results.push(await runChild<ChildResult>(SELF, args));
+  }
+  const windows: Array<[string, (r: ChildResult) => Window]> = [
+    ['before (no debugger)', (r) => r.before],
+    ['during an apply held open (debugger on)', (r) => r.during],
+    ['after (debugger off again), whole window', (r) => r.after],
+    ['after, first 100 ms', (r) => r.afterFirst],
+  ];
+  const rows = windows.map(([name, pick]) => {
+    const byRun = results.map((r) => pick(r).median / r.before.median);
+    const wholeByRun = results.map((r) => pick(r).whole / r.before.whole);
+    return [
+      name,
+      rate(median(results.map((r) => pick(r).median))),
+      ratio(median(byRun)),
+      rate(median(results.map((r) => pick(r).whole))),
+      ratio(median(wholeByRun)),
+      String(median(results.map((r) => pick(r).batches))),
+      byRun.map((x) => x.toFixed(2)).join(', '),
+    ];
+  });
+  const held = (pick: (r: ChildResult) => number): string => median(results.map(pick)).toFixed(0);
+  const plainRatio = median(results.map((r) => r.plain.withApply / r.plain.alone));
+  const afterRatio = median(results.map((r) => r.after.median / r.before.median));
+  printTable(
+    'hotfix-await: await-heavy code before, during and after an apply',
+    [
+      `work: batches of ${steps} steps, each step three nested async calls and three awaits; awaits/s over the median batch and over the whole window`,
+      `windows of ${windowMs} ms; ${runs} runs, each in a fresh child; medians across runs; ratios are per run, to that run's before`,
+      `held apply: median ${held((r) => r.held.wall)} ms, debugger on for ${held((r) => r.held.debuggerOn)} ms, ${held((r) => r.held.attempts)} attempts ` +
+        `(a suspended async function in the patched code, released after ${holdMs} ms)`,
+      `plain apply (not held): median ${held((r) => r.plain.wall)} ms, debugger on for ${held((r) => r.plain.debuggerOn)} ms; ` +
+        `${plainSteps * AWAITS_PER_STEP} awaits started with it took ${held((r) => r.plain.withApply)} ms, ` +
+        `${held((r) => r.plain.alone)} ms alone just before (${ratio(plainRatio)})`,
+    ],
+    ['window', 'awaits/s (median batch)', 'vs before', 'awaits/s (whole window)', 'vs before', 'batches', 'runs (median batch vs before)'],
+    rows,
+  );
+  process.stdout.write(
+    goalLine('await throughput after an apply', afterRatio >= GOAL_RATIO, `${ratio(afterRatio)} the before figure`, `back at the before figure (>= ${GOAL_RATIO}x)`) + '\n\n',
+  );
+}
+
+const argv = process.argv.slice(2);
+if (!argv.includes('--child')) {
+  await parent(argv);
+} else {
+  const result = await child(
+    Number(option(argv, 'window', '1000')),
+    Number(option(argv, 'hold', '1000')),
+    Number(option(argv, 'batch', '5000')),
+    Number(option(argv, 'plain-steps', '100000')),
+  );
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
