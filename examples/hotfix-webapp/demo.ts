@@ -53,7 +53,7 @@ export interface RunningApp {
 
 export async function startApp(ws: Workspace): Promise<RunningApp> {
   const child = spawn(process.execPath, [join(ws.app, 'server.mjs')], { cwd: ws.app, stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const [line] = (await Promise.race([
     once(lines, 'line'),
     once(child, 'exit').then(([code]) => Promise.reject(new Error(`the app exited with ${String(code)} before it was ready`))),

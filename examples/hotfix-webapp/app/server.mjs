@@ -3,6 +3,7 @@
 // route that applies a patch in place through hotswap's hotfix engine. Run it with
 // `node server.mjs [port]`; it prints one JSON line `{"event":"ready","pid":...,"port":...}`.
 import { createServer } from 'node:http';
+import process from 'node:process';
 import { createHotfixEngine } from 'hotswap/hotfix';
 
 const engine = createHotfixEngine();
