@@ -29,7 +29,7 @@ export type {
 } from './runtime/options.js';
 export { FunctionArtifactLoader } from './runtime/loader.js';
 export type { ArtifactLoader, LoadedArtifact } from './runtime/loader.js';
-export type { Logger } from './runtime/logger.js';
+export type { Logger } from './logger.js';
 export type { PluginHandle } from './runtime/generation.js';
 export type { ManagerStatus, PluginStatusEntry, RetiredGenerationStatus } from './runtime/status.js';
 export type { SuspectedLeak } from './runtime/leak-detector.js';

@@ -1,7 +1,6 @@
 /** Options of `createHotfixEngine`, with their defaults. */
-import { debuglog } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
-import type { Logger } from '../runtime/logger.js';
+import { defaultLogger, type Logger } from '../logger.js';
 
 export interface HotfixEngineOptions {
   /**
@@ -38,15 +37,6 @@ export interface ResolvedOptions {
   readonly workers: boolean;
   readonly root: string;
 }
-
-const debug = debuglog('hotswap');
-
-const defaultLogger: Logger = {
-  debug: (message) => debug(message),
-  info: (message) => debug(message),
-  warn: (message) => console.warn(`hotswap: ${message}`),
-  error: (message) => console.error(`hotswap: ${message}`),
-};
 
 /** @throws InvalidArgumentError for an option of the wrong type or range */
 export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptions {

@@ -5,7 +5,7 @@
  * every worker, and `close()` turns all of it off again, whatever happened in between.
  */
 import { HotfixWorkerError, describe } from '../errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../logger.js';
 import { debuggerChannel, type HotfixDebuggerMessage } from './diagnostics.js';
 import type { ScriptLedger } from './ledger.js';
 import { WorkerThread, type DebugThread, type OwnThread, type WorkerHub } from './threads.js';

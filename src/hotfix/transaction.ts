@@ -21,7 +21,7 @@ import {
   describe,
   type HotswapError,
 } from '../errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../logger.js';
 import type { Change } from './change.js';
 import type { ScriptLedger } from './ledger.js';
 import type { HotfixFailure } from './types.js';

@@ -3,7 +3,7 @@
  * plugin's failure is reported in its result (and logged) and never stops the others.
  */
 import type { Generation } from './generation.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 export type InvokeEachResult =
   | { readonly plugin: string; readonly ok: true; readonly value: unknown }

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type HotswapError } from '../errors.js';
 import type { StaticPlugin } from './candidates.js';
 import type { ArtifactLoader } from './loader.js';
-import { defaultLogger, type Logger } from './logger.js';
+import { defaultLogger, type Logger } from '../logger.js';
 
 /** A generation as callbacks see it. */
 export interface GenerationInfo {

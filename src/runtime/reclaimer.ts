@@ -9,7 +9,7 @@ import type { Generation } from './generation.js';
 import { runHook } from './hooks.js';
 import type { PluginInstance } from './instance.js';
 import type { LeakDetector } from './leak-detector.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import type { GenerationInfo } from './options.js';
 
 export interface ReclaimerOptions {

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { buildPlugins } from '../../src/build/index.js';
 import type { Manifest } from '../../src/artifact/manifest.js';
-import type { Logger } from '../../src/runtime/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { makeTempDir, writePlugin } from './build-fixture.js';
 
 export class Workspace {

@@ -12,7 +12,7 @@ import { createHotfixEngine, type HotfixEngine, type HotfixEngineOptions } from 
 import type { PlanFile } from '../../../src/hotfix/prepare.js';
 import { functionTexts } from '../../../src/hotfix/function-texts.js';
 import type { Patch, PlannedFunction } from '../../../src/hotfix/types.js';
-import type { Logger } from '../../../src/runtime/logger.js';
+import type { Logger } from '../../../src/logger.js';
 
 export type ModuleKind = 'cjs' | 'esm';
 

@@ -1,6 +1,6 @@
 /**
- * The logging seam. hotswap logs through this interface only; pass your own (pino, winston, a
- * test spy) in `new PluginManager({ logger })`.
+ * The logging seam, shared by the plugin and hotfix engines: hotswap logs through this interface
+ * only; pass your own (pino, winston, a test spy) as the `logger` option.
  */
 import { debuglog } from 'node:util';
 
