@@ -5,18 +5,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { PluginManager } from '../../../src/index.js';
-import type { ReloadFailure, ReloadOutcome, ReloadSuccess } from '../../../src/index.js';
 import { pluginSource } from '../../helpers/plugin-source.js';
+import { ok, failed } from '../../helpers/outcomes.js';
 import { pluginEvents, recordingLogger, Workspace } from '../../helpers/workspace.js';
 
-function ok(outcome: ReloadOutcome): ReloadSuccess {
-  if (!outcome.ok) assert.fail(`expected ok, got ${outcome.error.code} at ${outcome.stage}: ${outcome.error.message}`);
-  return outcome;
-}
-function failed(outcome: ReloadOutcome): ReloadFailure {
-  if (outcome.ok) assert.fail('expected the reload to fail');
-  return outcome;
-}
 
 /** A plugin that imports `imports`, exports `describe()` = its tag plus what its imports describe. */
 function chainPlugin(name: string, tag: string, imports: string[], extra = ''): string {

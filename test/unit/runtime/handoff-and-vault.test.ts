@@ -4,18 +4,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { PluginManager } from '../../../src/index.js';
-import type { ReloadFailure, ReloadOutcome, ReloadSuccess } from '../../../src/index.js';
 import { pluginSource } from '../../helpers/plugin-source.js';
+import { ok, failed } from '../../helpers/outcomes.js';
 import { pluginEvents, recordingLogger, Workspace } from '../../helpers/workspace.js';
 
-function ok(outcome: ReloadOutcome): ReloadSuccess {
-  if (!outcome.ok) assert.fail(`expected ok, got ${outcome.error.code} at ${outcome.stage}: ${outcome.error.message}`);
-  return outcome;
-}
-function failed(outcome: ReloadOutcome): ReloadFailure {
-  if (outcome.ok) assert.fail('expected the reload to fail');
-  return outcome;
-}
 
 /** A counter plugin whose count survives reloads through snapshot/restore. */
 function counter(tag: string, snapshotBody = 'return { count, from: TAG };', restoreBody = "count = (state as { count: number }).count; record(`restore ${TAG} from ${fromVersion}`);"): string {

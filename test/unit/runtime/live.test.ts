@@ -6,13 +6,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { PluginManager } from '../../../src/index.js';
-import type { ReloadOutcome, ReloadSuccess } from '../../../src/index.js';
+import { ok } from '../../helpers/outcomes.js';
 import { collectUntil, pluginEvents, recordingLogger, Workspace } from '../../helpers/workspace.js';
 
-function ok(outcome: ReloadOutcome): ReloadSuccess {
-  if (!outcome.ok) assert.fail(`expected ok, got ${outcome.error.code} at ${outcome.stage}: ${outcome.error.message}`);
-  return outcome;
-}
 
 /** A reminders plugin: a live type and a live function in a sub-module; `remind` schedules a job. */
 function reminders(tag: string, fields: string): Record<string, string> {

@@ -7,14 +7,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { PluginManager } from '../../../src/index.js';
-import type { ReloadFailure, ReloadOutcome } from '../../../src/index.js';
 import { pluginSource, recordingPlugin } from '../../helpers/plugin-source.js';
+import { failed } from '../../helpers/outcomes.js';
 import { pluginEvents, recordingLogger, Workspace } from '../../helpers/workspace.js';
 
-function failed(outcome: ReloadOutcome): ReloadFailure {
-  if (outcome.ok) assert.fail('expected the reload to fail');
-  return outcome;
-}
 
 type Mode = 'throws' | 'rejects' | 'never settles';
 const failing: Record<Mode, (hook: string) => string> = {

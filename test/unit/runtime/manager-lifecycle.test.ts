@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { PluginManager } from '../../../src/index.js';
-import type { ReloadOutcome, ReloadSuccess } from '../../../src/index.js';
 import { pluginSource, recordingPlugin } from '../../helpers/plugin-source.js';
+import { ok } from '../../helpers/outcomes.js';
 import { pluginEvents, Workspace } from '../../helpers/workspace.js';
 
-function ok(outcome: ReloadOutcome): ReloadSuccess {
-  if (!outcome.ok) assert.fail(`expected ok, got ${outcome.error.code} at ${outcome.stage}: ${outcome.error.message}`);
-  return outcome;
-}
 
 describe('PluginManager lifecycle', () => {
   let ws: Workspace;
