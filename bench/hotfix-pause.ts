@@ -4,6 +4,9 @@
  *   node dist/bench/hotfix-pause.js [--runs 3] [--applies 3] [--heaps 50,500,2000]
  *                                   [--big-runs 2] [--big-applies 1] [--large 2000]
  *
+ * About 3 minutes on Node 20 with the defaults (the 2 GB heap of small objects takes most of it);
+ * `--heaps 50,500 --large 0` leaves the big heaps out.
+ *
  * Each measurement runs in a fresh child started with --expose-gc and a --max-old-space-size of
  * twice the heap asked for plus 512 MB. The child imports a small ES module (`target.mjs`: two
  * exported functions) and creates a hotfix engine, applies and reverts one patch to warm up (the
@@ -18,14 +21,17 @@
  * something; each is checked by calling `tag()`.
  *
  * Per apply: the wall time of `await apply()`; the longest event-loop stall seen meanwhile (a 1 ms
- * interval timer's longest gap: what a request arriving then would wait); the time until the
- * engine reports the debugger enabled (the `hotswap:hotfix:debugger` channel); and the outcome's
- * `pauseMs` (the longest `setScriptSource`) and `verifyMs` (the verification's heap walk).
+ * interval timer's longest gap: what a request arriving then would wait); the CPU time the main
+ * thread and the whole process used meanwhile (on a shared machine the wall time also counts the
+ * wait for a core, the main thread's CPU time does not); the time until the engine reports the
+ * debugger enabled (the `hotswap:hotfix:debugger` channel); and the outcome's `pauseMs` (the
+ * longest `setScriptSource`) and `verifyMs` (the verification's heap walk).
  * Heaps of 1 GB and more get --big-runs runs of --big-applies applies: one apply of a 2 GB heap
  * of small objects takes tens of seconds.
  */
 import { createHash } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +52,10 @@ interface Sample {
   readonly wall: number;
   /** Longest gap between two ticks of a 1 ms interval timer while apply() ran, ms. */
   readonly stall: number;
+  /** CPU time of the main thread during apply() (Linux, 10 ms ticks; NaN elsewhere), ms. */
+  readonly cpu: number;
+  /** CPU time of the whole process during apply() (GC helper threads too), ms. */
+  readonly processCpu: number;
   /** From apply() being called until the debugger was reported enabled, ms. */
   readonly enable: number;
   /** outcome.pauseMs */
@@ -95,6 +105,26 @@ function fill(shape: Shape, bytes: number): number {
   return objects;
 }
 
+/**
+ * CPU time the main thread has used, in ms, from /proc (Linux; ticks of 10 ms), or NaN. On a busy
+ * machine the wall time of an apply grows with the wait for a core; this does not.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const processCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 /** Applies `patch`, timing it and the event loop meanwhile. */
 async function timedApply(engine: ReturnType<typeof createHotfixEngine>, patch: Patch): Promise<Sample> {
   let enabledAt = Number.NaN;
@@ -115,14 +145,18 @@ async function timedApply(engine: ReturnType<typeof createHotfixEngine>, patch: 
   stall = 0;
   last = performance.now();
   const startedAt = last;
+  const cpuAt = mainThreadCpuMs();
+  const processCpuAt = processCpuMs();
   const outcome = await engine.apply(patch);
   const wall = performance.now() - startedAt;
+  const cpu = mainThreadCpuMs() - cpuAt;
+  const processCpu = processCpuMs() - processCpuAt;
   // Let the timer tick once after the apply's last synchronous stretch, so that gap is counted.
   await new Promise((resolve) => setTimeout(resolve, 5));
   clearInterval(ticker);
   unsubscribe('hotswap:hotfix:debugger', onDebugger);
   if (!outcome.ok) throw new Error(`apply ${patch.version} failed: ${outcome.error.message}`);
-  return { wall, stall, enable: enabledAt - startedAt, pause: outcome.pauseMs, verify: outcome.verifyMs };
+  return { wall, stall, cpu, processCpu, enable: enabledAt - startedAt, pause: outcome.pauseMs, verify: outcome.verifyMs };
 }
 
 async function child(shape: Shape, heapMb: number, applies: number): Promise<ChildResult> {
@@ -220,10 +254,13 @@ async function parent(argv: readonly string[]): Promise<void> {
       ms(med((s) => s.wall)),
       ms(quantile(all.map((s) => s.wall), 0.9)),
       ms(med((s) => s.stall)),
+      ms(med((s) => s.cpu)),
+      ms(med((s) => s.processCpu)),
       ms(med((s) => s.enable)),
       ms(med((s) => s.pause)),
       ms(quantile(all.map((s) => s.pause), 0.9)),
       ms(med((s) => s.verify)),
+      config.shape === 'small' ? ms(med((s) => s.wall) / (median(of.map((r) => r.objects)) / 1e6)) : '-',
       wallRuns.map((m) => m.toFixed(0)).join(', '),
     ]);
     summary.push(`${config.name}: apply() ${ms(med((s) => s.wall))} (pauseMs ${ms(med((s) => s.pause))})`);
@@ -234,11 +271,13 @@ async function parent(argv: readonly string[]): Promise<void> {
       'patched: one function of a small ES module (imported); every apply a new version built on the one before',
       'heap: retained data allocated after a warm-up apply and revert, weighed with heapUsed after a full GC; objects: how many were allocated to fill it',
       `runs x applies: each run in a fresh child with --expose-gc; medians are medians of run medians, p90 over every apply of every run`,
-      'wall: await apply(); longest stall: longest event-loop gap while it ran; enable: until the debugger was reported on; ' +
+      'wall: await apply(); longest stall: longest event-loop gap while it ran; CPU: used by the main thread (/proc, 10 ms ticks) and by the ' +
+        'whole process (GC helper threads too) during apply(); enable: until the debugger was reported on; ' +
         'pauseMs: the longest setScriptSource (outcome); verifyMs: the verification heap walk (outcome)',
     ],
-    ['heap', 'objects', 'live heap', 'runs x applies', 'apply() wall median', 'apply() wall p90', 'longest stall median', 'enable median',
-      'pauseMs median', 'pauseMs p90', 'verifyMs median', 'run medians (wall, ms)'],
+    ['heap', 'objects', 'live heap', 'runs x applies', 'apply() wall median', 'apply() wall p90', 'longest stall median',
+      'main-thread CPU median', 'process CPU median', 'enable median',
+      'pauseMs median', 'pauseMs p90', 'verifyMs median', 'wall per M objects', 'run medians (wall, ms)'],
     rows,
   );
   process.stdout.write(`goal: pause per apply against heap size: ${summary.join('; ')}\n\n`);
