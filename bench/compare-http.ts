@@ -292,7 +292,8 @@ function reportWorkloadOne(outcomes: readonly Outcome[], options: Options, build
     `${options.runs} runs, alternatives in rotating order, each run in a fresh workspace and server; medians across runs (failed requests summed, change times pooled over all changes)`,
     `load: autocannon, ${options.connections} keep-alive connections, each sending its next request when the previous is answered (a saturated server), ${options.warmupMs} ms warm-up not counted; ` +
       `${options.changes} changes per run, one every ${options.intervalMs} ms, after ${options.leadMs} ms without change and followed by ${options.tailMs} ms; ` +
-      `${options.changes * options.runs} changes per alternative in all (the issue asks for 100: \`--changes 34\` gives 102 in about three times the time)`,
+      `${options.changes * options.runs} changes per alternative in all` +
+        (options.changes * options.runs >= 100 ? '' : ` (the issue asks for 100: \`--changes ${Math.ceil(100 / options.runs)}\` gives ${Math.ceil(100 / options.runs) * options.runs})`),
     'latency: time of each 2xx response as the client saw it (sub-millisecond, no coordinated-omission correction); ratios are against the baseline row; "before the first change": the first part of the same load, with no change yet',
     'failed requests: autocannon errors (refused or reset connections, timeouts; it retries a refused connection at once and counts every try) + non-2xx answers',
     'event-loop delay: monitorEventLoopDelay (1 ms resolution) in every server process, longest in the load period; a restarted process only counts once listening',

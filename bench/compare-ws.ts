@@ -272,7 +272,7 @@ function summarize(results: readonly RunResult[], o: Options): void {
       int(total((r) => r.outOfOrder)),
       int(total((r) => r.errors)),
       counterKept,
-      `${answered.join(', ')} of ${expectedVersions.join(', ')}; ${int(quantile(perVersion, 0))}..${int(quantile(perVersion, 1))} replies each`,
+      `${answered.every((n, i) => n === expectedVersions[i]) ? `all ${expectedVersions[0]}` : `${answered.join(', ')} of ${expectedVersions.join(', ')}`}; ${int(quantile(perVersion, 0))} to ${int(quantile(perVersion, 1))} replies per version`,
       ms(median(of.map((r) => r.phaseMs))),
     ]);
     const latencies = of.flatMap((r) => [...r.report.latencies]);
@@ -293,7 +293,7 @@ function summarize(results: readonly RunResult[], o: Options): void {
   const hotswapStats = results.filter((r) => r.serverStats !== undefined).map((r) => r.serverStats as ServerEvent);
   const notes = [
     `${int(o.connections)} connections, each with ${o.window} message${o.window === 1 ? '' : 's'} in flight, ${o.pauseMs === 0 ? 'the next sent as soon as a reply comes (the server saturated)' : `the next sent ${o.pauseMs} ms after a reply`}; ${of(results, 'hotswap')} hotswap run(s) of ${o.reloads} reloads, ${of(results, 'node --watch')} node --watch run(s) of ${o.restarts} restarts; ${o.perVersion} replies from each version before the next change`,
-    'counts are totals over all runs; times are medians over all runs (phase time: median of the runs)',
+    'counts are totals over all runs; times are medians over all runs (time of all changes: median of the runs)',
     'hotswap: every version built for real (esbuild) before the run; a reload = install artifact + manifest, then manager.reload() in the host',
     'node --watch: a restart = write the reply module the entry imports; clients reconnect to the same port and go on numbering',
   ];
@@ -306,7 +306,7 @@ function summarize(results: readonly RunResult[], o: Options): void {
   printTable(
     'compare-ws: WebSocket connections held across code changes',
     notes,
-    ['server', 'code changes', 'connections', 'dropped', 'messages sent', 'replies', 'lost', 'out of order', 'error replies', 'per-connection counter kept', 'versions answered', 'time'],
+    ['server', 'code changes', 'connections', 'dropped', 'messages sent', 'replies', 'lost', 'out of order', 'error replies', 'per-connection counter kept', 'versions answered (each run)', 'time of all changes'],
     rows,
   );
   printTable(

@@ -235,7 +235,8 @@ export class Fleet {
         client.connections++;
         this.#opens++;
         if (client.connections > 1) this.#reconnected++;
-        client.countBeforeDrop = client.lastCount;
+        // A connection dropped before its first reply keeps the counter of the one before it.
+        if (client.lastCount > 0) client.countBeforeDrop = client.lastCount;
         client.lastCount = 0;
         this.#fill(client);
         this.#settleWaiters();
