@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark, one after another, each in its own process, printing their tables:
- * `npm run bench`. Takes about 14 minutes (the 1,000-reload memory run and the 2 GB hotfix pause
- * dominate).
+ * `npm run bench`. Takes about half an hour on a 2-core machine (the HTTP comparison, the
+ * 1,000-reload memory run and the 2 GB hotfix pause dominate).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
