@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent } from '../shared/processes.js';
+import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
 
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
 const PLUGINS = exampleSource('extension', 'plugins');
@@ -118,13 +118,4 @@ async function main(): Promise<boolean> {
   }
 }
 
-main().then(
-  (ok) => {
-    say(ok ? '\nOK: the new generation\'s extension was filled by the reloaded plugin and the carried-over one.' : '\nFAILED: see above.');
-    process.exitCode = ok ? 0 : 1;
-  },
-  (error: unknown) => {
-    console.error('demo failed:', error);
-    process.exitCode = 1;
-  },
-);
+runDemo(main, 'the new generation\'s extension was filled by the reloaded plugin and the carried-over one.');

@@ -10,6 +10,7 @@
  *
  * Exits 0 only if not one request failed and v2 answered. The host is killed in every path.
  */
+import { runDemo } from '../shared/processes.js';
 import { rmSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -157,12 +158,4 @@ function summarise(report: LoadReport, outcome: HostEvent, steady: Stats, during
   return ok;
 }
 
-main().then(
-  (ok) => {
-    process.exitCode = ok ? 0 : 1;
-  },
-  (error: unknown) => {
-    console.error('demo failed:', error);
-    process.exitCode = 1;
-  },
-);
+runDemo(main);

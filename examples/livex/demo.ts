@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent } from '../shared/processes.js';
+import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
 
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
 const PLUGINS = exampleSource('livex', 'plugins');
@@ -109,13 +109,4 @@ async function main(): Promise<boolean> {
   }
 }
 
-main().then(
-  (ok) => {
-    say(ok ? '\nOK: jobs scheduled by v1 ran v2\'s live function, with v2\'s live type.' : '\nFAILED: see above.');
-    process.exitCode = ok ? 0 : 1;
-  },
-  (error: unknown) => {
-    console.error('demo failed:', error);
-    process.exitCode = 1;
-  },
-);
+runDemo(main, 'jobs scheduled by v1 ran v2\'s live function, with v2\'s live type.');

@@ -230,3 +230,20 @@ export class Checks {
 export function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+/**
+ * Runs a demo's `main()`: exit code 0 only when it resolved to true. `okLine`, when given, is the
+ * closing line printed on success (a failure prints `FAILED: see above.`).
+ */
+export function runDemo(main: () => Promise<boolean>, okLine?: string): void {
+  main().then(
+    (ok) => {
+      if (okLine !== undefined) console.log(ok ? `\nOK: ${okLine}` : '\nFAILED: see above.');
+      process.exitCode = ok ? 0 : 1;
+    },
+    (error: unknown) => {
+      console.error('demo failed:', error);
+      process.exitCode = 1;
+    },
+  );
+}

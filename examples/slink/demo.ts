@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, hotswap, run } from '../shared/processes.js';
+import { Checks, deadline, hotswap, run, runDemo } from '../shared/processes.js';
 import { breakAt, bundleApp, makeSea, nonBuiltins, reachableNodeModules } from './pack.js';
 
 const SLINK = exampleSource('slink');
@@ -136,13 +136,4 @@ async function main(): Promise<boolean> {
   }
 }
 
-main().then(
-  (ok) => {
-    if (!bundleOnly) say(ok ? '\nOK: statically linked, bundled into one file, run without node_modules.' : '\nFAILED: see above.');
-    process.exitCode = ok ? 0 : 1;
-  },
-  (error: unknown) => {
-    console.error('demo failed:', error);
-    process.exitCode = 1;
-  },
-);
+runDemo(main, bundleOnly ? undefined : 'statically linked, bundled into one file, run without node_modules.');

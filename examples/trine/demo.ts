@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginDetail } from 'hotswap';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent } from '../shared/processes.js';
+import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
 
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
 const PLUGINS = exampleSource('trine', 'plugins');
@@ -119,13 +119,4 @@ async function main(): Promise<boolean> {
   }
 }
 
-main().then(
-  (ok) => {
-    say(ok ? '\nOK: dependents followed alpha, and a cycle was refused while the old generation served.' : '\nFAILED: see above.');
-    process.exitCode = ok ? 0 : 1;
-  },
-  (error: unknown) => {
-    console.error('demo failed:', error);
-    process.exitCode = 1;
-  },
-);
+runDemo(main, 'dependents followed alpha, and a cycle was refused while the old generation served.');
