@@ -22,6 +22,7 @@ import { prepare, type PlanFile } from './prepare.js';
 import { DebuggerScope } from './scope.js';
 import { ScriptLedger } from './ledger.js';
 import { InspectorSession } from './session.js';
+import { retargetSourceMap, type RetargetInput } from './source-map/retarget.js';
 import { sha256 } from './source.js';
 import { OwnThread, WorkerHub, WorkerUnavailableError } from './threads.js';
 import { commit, type CommitSuccess } from './transaction.js';
@@ -56,6 +57,8 @@ interface AppliedRecord {
   readonly paths: readonly string[];
   readonly functions: readonly AppliedFunction[];
   readonly stored: readonly StoredChange[];
+  /** Undo the source map retargeting of the patch (see source-map/retarget.ts), newest last. */
+  readonly restoreMaps: readonly (() => void)[];
 }
 
 type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
@@ -167,8 +170,9 @@ class Engine implements HotfixEngine {
     }
   }
 
-  private commitOptions(version: string) {
+  private commitOptions(version: string, onOwnApplied?: () => void) {
     return {
+      ...(onOwnApplied === undefined ? {} : { onOwnApplied }),
       deadlineMs: this.options.safePointDeadlineMs,
       logger: this.options.logger,
       ledger: this.ledger,
@@ -194,7 +198,11 @@ class Engine implements HotfixEngine {
     const applied = await this.withDebugger(async (scope): Promise<{ ok: true; record: AppliedRecord; result: CommitSuccess } | HotfixFailure> => {
       const prepared = await prepare(patch, scope.threads, this.planFile, this.options.root, this.ledger);
       if (!prepared.ok) return prepared;
-      const result = await commit(prepared.changes, this.commitOptions(patch.version));
+      const restoreMaps: Array<() => void> = [];
+      const result = await commit(
+        prepared.changes,
+        this.commitOptions(patch.version, () => restoreMaps.push(...this.retargetSourceMaps(prepared.sourceMaps))),
+      );
       if (!result.ok) return result;
       const record: AppliedRecord = {
         version: patch.version,
@@ -204,6 +212,7 @@ class Engine implements HotfixEngine {
         paths: prepared.paths,
         functions: prepared.functions,
         stored: prepared.stored,
+        restoreMaps,
       };
       return { ok: true, record, result };
     });
@@ -262,9 +271,32 @@ class Engine implements HotfixEngine {
       }
       changes.push(makeChange(thread, inverse(stored), this.ledger.replaced(thread.key, stored.scriptId)));
     }
-    if (changes.length === 0) return { ok: true, result: undefined };
-    const result = await commit(changes, this.commitOptions(record.version));
+    const restoreMaps = () => {
+      for (const restore of [...record.restoreMaps].reverse()) restore();
+    };
+    if (changes.length === 0) {
+      restoreMaps();
+      return { ok: true, result: undefined };
+    }
+    const result = await commit(changes, this.commitOptions(record.version, restoreMaps));
     return result.ok ? { ok: true, result } : result;
+  }
+
+  /** Points Node's cached source maps of the patched scripts at the new text; a failure is only logged. */
+  private retargetSourceMaps(inputs: readonly RetargetInput[]): Array<() => void> {
+    const restores: Array<() => void> = [];
+    for (const input of inputs) {
+      try {
+        const restore = retargetSourceMap(input);
+        if (restore !== undefined) restores.push(restore);
+        if (restore !== undefined && input.nextMap === undefined) {
+          this.options.logger.warn(`hotfix: the patch of ${input.file} carries no source map: stack frames in its patched functions show JavaScript positions`);
+        }
+      } catch (error) {
+        this.options.logger.warn(`hotfix: stack traces of ${input.file} may show shifted lines: its source map could not be updated (${describe(error)})`);
+      }
+    }
+    return restores;
   }
 }
 

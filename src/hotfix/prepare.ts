@@ -4,6 +4,7 @@
  */
 import {
   HotfixBaseMismatchError,
+  HotfixInvalidError,
   HotfixRefusedError,
   HotfixScriptNotFoundError,
   describe,
@@ -17,7 +18,9 @@ import { patchFilePaths } from './registry.js';
 import { version as esbuildVersion } from 'esbuild';
 import { rewrap, sha256, splitRunningSource } from './source.js';
 import { typeScriptSource } from './typescript-source.js';
-import type { DebugThread } from './threads.js';
+import { newSourceMap, resolvedSourceMap } from './source-map/patch-map.js';
+import type { RetargetInput } from './source-map/retarget.js';
+import { OwnThread, type DebugThread } from './threads.js';
 import type { AppliedFunction, FilePlan, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
 
 /** The planner's entry point (src/hotfix/planner). */
@@ -36,6 +39,8 @@ export interface Prepared {
   readonly functions: readonly AppliedFunction[];
   /** Normalised paths of the files changed, to tell which later patches touch the same file. */
   readonly paths: readonly string[];
+  /** How to point the engine's own thread's source maps at the patched scripts, once applied. */
+  readonly sourceMaps: readonly RetargetInput[];
 }
 
 export type PrepareFailure = HotfixFailure;
@@ -60,6 +65,7 @@ export async function prepare(
   const stored: StoredChange[] = [];
   const functions: AppliedFunction[] = [];
   const paths: string[] = [];
+  const sourceMaps: RetargetInput[] = [];
   for (const patchFile of patch.files) {
     const candidates = patchFilePaths(patchFile.file, root);
     const targets = threads.flatMap((thread) => thread.registry.find(candidates).map((script) => ({ thread, script })));
@@ -126,11 +132,30 @@ export async function prepare(
         return fail(new HotfixRefusedError(patchFile.file, [`its functions cannot be listed to verify the edit: ${describe(error)}`]), patchFile.file);
       }
       stored.push(record);
+      if (thread instanceof OwnThread) {
+        let map: ReturnType<typeof newSourceMap>;
+        try {
+          map = newSourceMap(newSource, ts.kind === 'typescript' ? undefined : patchFile.sourceMap);
+        } catch (error) {
+          return fail(new HotfixInvalidError(`${patchFile.file}: its source map cannot be read: ${describe(error)}`), patchFile.file);
+        }
+        const file = script.path ?? script.url;
+        sourceMaps.push({
+          file,
+          running: scriptSource,
+          patched: record.to,
+          prefix: running.prefix.length,
+          suffix: running.suffix.length,
+          edits: plan.edits,
+          next: newSource,
+          nextMap: map === undefined ? undefined : resolvedSourceMap(map, file, running.body),
+        });
+      }
     }
   }
   if (changes.length === 0) {
     const file = patch.files[0]?.file ?? '?';
     return fail(new HotfixRefusedError(file, ['no function in scope differs from the running code: nothing to apply']), file);
   }
-  return { ok: true, changes, stored, functions, paths };
+  return { ok: true, changes, stored, functions, paths, sourceMaps };
 }

@@ -26,13 +26,20 @@ import type { Change } from './change.js';
 import type { ScriptLedger } from './ledger.js';
 import type { HotfixFailure } from './types.js';
 import { OwnThread, type DebugThread } from './threads.js';
-import { runAsync, runSync, verifySteps, type VerifyFailure } from './verify.js';
+import { repairSteps } from './closure-repair.js';
+import { runAsync, runSync } from './steps.js';
+import { verifySteps, type VerifyFailure } from './verify.js';
 
 export interface CommitOptions {
   readonly deadlineMs: number;
   readonly logger: Logger;
   /** Where the scripts LiveEdit makes and the sources replaced are recorded (see ledger.ts). */
   readonly ledger: ScriptLedger;
+  /**
+   * Called once the engine's own thread runs the new sources and they passed verification, in the
+   * same synchronous stretch (nothing of the app runs in between). Must not throw.
+   */
+  readonly onOwnApplied?: () => void;
   /** Called before waiting for a later turn of the event loop. */
   readonly onRetry?: (file: string, attempt: number, delayMs: number) => void;
 }
@@ -152,6 +159,12 @@ function undoOwn(thread: OwnThread, applied: readonly Change[], options: CommitO
       logger.error(`hotfix: could not undo the edit of ${change.file}: ${describe(error)}`);
     }
   }
+  // An undo is a LiveEdit too (see closure-repair.ts), and no verification follows it.
+  try {
+    runSync(repairSteps(applied.map((change) => change.scriptId)), (method, params) => thread.callSync(method, params));
+  } catch (error) {
+    logger.error(`hotfix: the repair after undoing an edit failed: ${describe(error)}`);
+  }
 }
 
 /** Edits, verifies and, on failure, undoes, with no JavaScript of the app running in between. */
@@ -197,6 +210,7 @@ function editOwn(thread: OwnThread, changes: readonly Change[], options: CommitO
     undoOwn(thread, applied, options);
     return verifyFailed(thread, failure);
   }
+  options.onOwnApplied?.();
   return { ok: true, pauseMs, verifyMs };
 }
 
@@ -224,7 +238,7 @@ async function setBackWorker(thread: DebugThread, changes: readonly Change[], op
       if (kind === 'blocked') blocked.push(change);
       else options.ledger.addReplaced(thread.key, change.scriptId, change.to);
     }
-    if (blocked.length === 0) return undefined;
+    if (blocked.length === 0) return await repairWorker(thread, changes);
     const remaining = deadline - performance.now();
     if (remaining <= 0) return `${blocked.map((c) => c.file).join(', ')}: still blocked by a suspended function`;
     left = blocked;
@@ -232,7 +246,22 @@ async function setBackWorker(thread: DebugThread, changes: readonly Change[], op
   }
 }
 
+/** The repair of closure-repair.ts on a worker; a problem, or undefined. */
+async function repairWorker(thread: DebugThread, changes: readonly Change[]): Promise<string | undefined> {
+  try {
+    await runAsync(repairSteps(changes.map((change) => change.scriptId)), (method, params) => thread.call(method, params));
+    return undefined;
+  } catch (error) {
+    return `the repair after LiveEdit failed: ${describe(error)}`;
+  }
+}
+
 async function applyWorker(thread: DebugThread, changes: readonly Change[], options: CommitOptions): Promise<GroupResult> {
+  // A worker's JavaScript may run between two protocol messages, so unlike the own thread it cannot
+  // be repaired before anything runs after the edit: its functions are compiled before the edit too,
+  // which LiveEdit then handles correctly (see closure-repair.ts).
+  const unprepared = await repairWorker(thread, changes);
+  if (unprepared !== undefined) return inThread(thread, new HotfixLiveEditError(changes[0]?.file ?? '?', unprepared), changes[0], undefined);
   const { failure, pauseMs, maybeApplied } = await bracketed(thread, options.ledger, () => editWorker(thread, changes, options));
   if (failure === undefined) return { ok: true, pauseMs, verifyMs: 0 };
   const undone = await undoWorker(thread, maybeApplied, options);

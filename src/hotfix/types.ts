@@ -13,6 +13,12 @@ export interface PatchFile {
   readonly baseHash: string;
   /** The new source of the whole file. Only the functions in scope are taken from it. */
   readonly source: string;
+  /**
+   * The new source's source map (its JSON), when the file names one in a separate file; a map
+   * inline in `source` is read from there. With it, stack traces through the patched functions
+   * point at the new lines of the original (.ts) source. `hotswap hotfix build` adds it.
+   */
+  readonly sourceMap?: string;
 }
 
 /**
@@ -74,6 +80,16 @@ export interface PlannedFunction {
   readonly location: SourceLocation;
 }
 
+/** One function text the plan replaces: offsets (start inclusive, end exclusive) in each source. */
+export interface SourceEdit {
+  readonly runningStart: number;
+  readonly runningEnd: number;
+  readonly nextStart: number;
+  readonly nextEnd: number;
+  readonly patchedStart: number;
+  readonly patchedEnd: number;
+}
+
 /** An edit the planner will not apply, with why and where. */
 export interface Refusal {
   readonly reason: string;
@@ -96,6 +112,11 @@ export interface FilePlan {
    * listed also when something was refused, as what would have been replaced.
    */
   readonly functions: readonly PlannedFunction[];
+  /**
+   * Where each replaced function text lies, as offsets of the running source, the new source and
+   * the patched source (empty when something was refused). Used to keep source maps right.
+   */
+  readonly edits: readonly SourceEdit[];
   readonly refusals: readonly Refusal[];
   /** Functions that differ but are outside the scope: left as they run. */
   readonly ignored: readonly string[];

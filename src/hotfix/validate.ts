@@ -4,6 +4,7 @@ import { Script } from 'node:vm';
 import { HotfixInvalidError, describe } from '../errors.js';
 import { parseSelector } from './planner/index.js';
 import { patchFilePaths } from './registry.js';
+import { newSourceMap } from './source-map/patch-map.js';
 import type { Patch } from './types.js';
 
 const HASH = /^[0-9a-f]{64}$/i;
@@ -23,6 +24,14 @@ export function validatePatch(patch: unknown, root: string): HotfixInvalidError 
       return new HotfixInvalidError(`patch ${p.version}: ${file}: baseHash must be a sha256 in hex (64 characters)`);
     }
     if (typeof f['source'] !== 'string') return new HotfixInvalidError(`patch ${p.version}: ${file}: source must be a string`);
+    if (f['sourceMap'] !== undefined && typeof f['sourceMap'] !== 'string') {
+      return new HotfixInvalidError(`patch ${p.version}: ${file}: sourceMap must be the JSON of a source map, as a string`);
+    }
+    try {
+      newSourceMap(f['source'], f['sourceMap']);
+    } catch (error) {
+      return new HotfixInvalidError(`patch ${p.version}: ${file}: its source map cannot be read: ${describe(error)}`);
+    }
     let path: string;
     try {
       path = patchFilePaths(file, root)[0] as string;
@@ -67,7 +76,7 @@ export function initFilename(version: string): string {
 /** What identifies a patch's content: applying the same version with other content is refused. */
 export function patchDigest(patch: Patch): string {
   const hash = createHash('sha256');
-  for (const part of [patch.version, ...patch.files.flatMap((f) => [f.file, f.baseHash.toLowerCase(), f.source]), ...(patch.scope ?? []), '\0init', patch.init ?? '']) {
+  for (const part of [patch.version, ...patch.files.flatMap((f) => [f.file, f.baseHash.toLowerCase(), f.source, f.sourceMap ?? '']), ...(patch.scope ?? []), '\0init', patch.init ?? '']) {
     hash.update(`${part.length}:${part}`);
   }
   return hash.digest('hex');

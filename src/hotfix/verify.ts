@@ -34,20 +34,15 @@
  * worker.
  */
 import type { Change } from './change.js';
+import { repairOnWalk, walkFunctions } from './closure-repair.js';
+import type { Steps } from './steps.js';
 import type { DebugThread } from './threads.js';
-
-export interface Command {
-  readonly method: string;
-  readonly params: object;
-}
 
 export interface VerifyFailure {
   readonly change: Change;
   readonly functionName: string;
   readonly detail: string;
 }
-
-export type Steps<R> = Generator<Command, R, unknown>;
 
 interface RemoteObject {
   objectId?: string;
@@ -86,23 +81,22 @@ const KEY_OF_THIS = `function () {
 }`;
 
 export function* verifySteps(thread: DebugThread, changes: readonly Change[]): Steps<VerifyFailure | undefined> {
-  for (const change of changes) {
-    const { scriptSource } = (yield { method: 'Debugger.getScriptSource', params: { scriptId: change.scriptId } }) as { scriptSource: string };
-    if (scriptSource !== change.to) {
-      return { change, functionName: '(script)', detail: `the ${thread.label} script ${change.scriptId} does not have the new source` };
-    }
-  }
   const owners = new Map<string, Change>();
   for (const change of changes) for (const key of change.stale.keys()) owners.set(key, change);
-  if (owners.size === 0) return undefined;
   try {
-    const proto = (yield { method: 'Runtime.evaluate', params: { expression: 'Function.prototype', objectGroup: GROUP, silent: true } }) as { result: RemoteObject };
-    if (proto.result.objectId === undefined) throw new Error('Function.prototype cannot be inspected');
-    const all = (yield { method: 'Runtime.queryObjects', params: { prototypeObjectId: proto.result.objectId, objectGroup: GROUP } }) as { objects: RemoteObject };
-    if (all.objects.objectId === undefined) throw new Error('the heap walk returned nothing');
+    const all = yield* walkFunctions(GROUP);
+    // First, before anything else can run on a worker: see closure-repair.ts.
+    yield* repairOnWalk(all, changes.map((change) => change.scriptId), GROUP);
+    for (const change of changes) {
+      const { scriptSource } = (yield { method: 'Debugger.getScriptSource', params: { scriptId: change.scriptId } }) as { scriptSource: string };
+      if (scriptSource !== change.to) {
+        return { change, functionName: '(script)', detail: `the ${thread.label} script ${change.scriptId} does not have the new source` };
+      }
+    }
+    if (owners.size === 0) return undefined;
     const filtered = (yield {
       method: 'Runtime.callFunctionOn',
-      params: { objectId: all.objects.objectId, functionDeclaration: FILTER, arguments: [{ value: [...owners.keys()] }], objectGroup: GROUP, silent: true },
+      params: { objectId: all, functionDeclaration: FILTER, arguments: [{ value: [...owners.keys()] }], objectGroup: GROUP, silent: true },
     }) as { result: RemoteObject; exceptionDetails?: { text?: string } };
     if (filtered.exceptionDetails !== undefined || filtered.result.objectId === undefined) {
       throw new Error(`the heap walk's filter failed: ${filtered.exceptionDetails?.text ?? 'no result'}`);
@@ -127,36 +121,4 @@ export function* verifySteps(thread: DebugThread, changes: readonly Change[]): S
   } finally {
     yield { method: 'Runtime.releaseObjectGroup', params: { objectGroup: GROUP } };
   }
-}
-
-/** Runs steps with answers given synchronously. */
-export function runSync<R>(steps: Steps<R>, call: (method: string, params: object) => object): R {
-  let next = steps.next();
-  while (next.done !== true) {
-    let answer: object;
-    try {
-      answer = call(next.value.method, next.value.params);
-    } catch (error) {
-      next = steps.throw(error);
-      continue;
-    }
-    next = steps.next(answer);
-  }
-  return next.value;
-}
-
-/** Runs steps with answers given asynchronously. */
-export async function runAsync<R>(steps: Steps<R>, call: (method: string, params: object) => Promise<object>): Promise<R> {
-  let next = steps.next();
-  while (next.done !== true) {
-    let answer: object;
-    try {
-      answer = await call(next.value.method, next.value.params);
-    } catch (error) {
-      next = steps.throw(error);
-      continue;
-    }
-    next = steps.next(answer);
-  }
-  return next.value;
 }

@@ -4,8 +4,11 @@
  * `hotswap hotfix build` writes and `engine.apply()` reads.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HotfixInvalidError } from '../../errors.js';
 import { sha256 } from '../../typescript/transform.js';
+import { parsePayload, sourceMappingUrl } from '../source-map/payload.js';
 import type { Patch, PatchFile, ScopeSelector } from '../types.js';
 
 export interface PatchSourcePair {
@@ -23,6 +26,39 @@ export interface BuildPatchOptions {
   readonly scope?: readonly ScopeSelector[] | undefined;
   /** Path of a file whose content is the init function's source. */
   readonly initPath?: string | undefined;
+  /**
+   * Carry the source map a new source names in a separate file (default true), so stack traces
+   * through patched functions point at the new lines of the original source.
+   */
+  readonly sourceMaps?: boolean | undefined;
+}
+
+/**
+ * The JSON of the map a new source names in a separate file (an inline map travels in the source).
+ * @throws HotfixInvalidError when the named map cannot be read or is not a source map
+ */
+async function separateSourceMap(file: string, newPath: string, source: string): Promise<string | undefined> {
+  const url = sourceMappingUrl(source);
+  if (url === undefined || url.startsWith('data:')) return undefined;
+  let path: string;
+  try {
+    path = url.startsWith('file:') ? fileURLToPath(url) : resolve(dirname(newPath), decodeURIComponent(url));
+  } catch {
+    throw new HotfixInvalidError(`${file}: its sourceMappingURL ${url} cannot be read as a file path`);
+  }
+  let json: string;
+  try {
+    json = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new HotfixInvalidError(`${file}: its source map ${path} cannot be read (${reason}); build it, or leave source maps out of the patch`);
+  }
+  try {
+    parsePayload(json);
+  } catch (error) {
+    throw new HotfixInvalidError(`${file}: ${path} is not a usable source map: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return json;
 }
 
 export async function buildPatch(options: BuildPatchOptions): Promise<Patch> {
@@ -32,7 +68,8 @@ export async function buildPatch(options: BuildPatchOptions): Promise<Patch> {
   for (const pair of options.files) {
     const [running, next] = await Promise.all([readFile(pair.runningPath, 'utf8'), readFile(pair.newPath, 'utf8')]);
     if (running === next) throw new HotfixInvalidError(`${pair.file}: the new source is the same as the running one`);
-    files.push({ file: pair.file, baseHash: sha256(running), source: next });
+    const sourceMap = options.sourceMaps === false ? undefined : await separateSourceMap(pair.file, pair.newPath, next);
+    files.push({ file: pair.file, baseHash: sha256(running), source: next, ...(sourceMap === undefined ? {} : { sourceMap }) });
   }
   const init = options.initPath === undefined ? undefined : (await readFile(options.initPath, 'utf8')).trim();
   return {

@@ -41,7 +41,7 @@ export { parseSelector, selectorMatchesFile, type ParsedSelector } from './selec
 export function planFile(input: PlanFileInput): FilePlan {
   const { file } = input;
   const coverage = coverageOf(file, input.scope);
-  const refused = (refusals: Refusal[]): FilePlan => ({ file, patchedSource: undefined, functions: [], refusals, ignored: [] });
+  const refused = (refusals: Refusal[]): FilePlan => ({ file, patchedSource: undefined, functions: [], edits: [], refusals, ignored: [] });
 
   const runningParse = parseSource(input.runningSource, input.sourceType);
   if (!isParsed(runningParse)) {
@@ -99,6 +99,7 @@ export function planFile(input: PlanFileInput): FilePlan {
     file,
     patchedSource: refusals.length === 0 ? patched.text : undefined,
     functions,
+    edits: refusals.length === 0 ? patched.splices.map(({ runningStart, runningEnd, nextStart, nextEnd, patchedStart, patchedEnd }) => ({ runningStart, runningEnd, nextStart, nextEnd, patchedStart, patchedEnd })) : [],
     refusals,
     ignored: plan.ignored,
   };

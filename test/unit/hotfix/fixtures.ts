@@ -84,7 +84,8 @@ export const naivePlanner: PlanFile = ({ file, runningSource, newSource, sourceT
   const functions: PlannedFunction[] = functionTexts(newSource, sourceType)
     .filter((f) => !before.has(f.text))
     .map((f) => ({ name: f.name, kind: 'function', location: { line: 1, column: 0 } }));
-  return { file, patchedSource: newSource, functions, refusals: [], ignored: [] };
+  const whole = { runningStart: 0, runningEnd: runningSource.length, nextStart: 0, nextEnd: newSource.length, patchedStart: 0, patchedEnd: newSource.length };
+  return { file, patchedSource: newSource, functions, edits: [whole], refusals: [], ignored: [] };
 };
 
 /** A logger that keeps what it is told, so that expected failures do not fill the test output. */
