@@ -15,7 +15,6 @@ import { makeChange, type Change, type StoredChange } from './change.js';
 import type { SourceType } from './function-texts.js';
 import type { ScriptLedger } from './ledger.js';
 import { patchFilePaths } from './registry.js';
-import { version as esbuildVersion } from 'esbuild';
 import { rewrap, sha256, splitRunningSource } from './source.js';
 import { typeScriptSource } from './typescript-source.js';
 import { newSourceMap, resolvedSourceMap } from './source-map/patch-map.js';
@@ -76,11 +75,11 @@ export async function prepare(
     for (const { thread, script } of targets) {
       const { scriptSource } = await thread.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: script.scriptId });
       const running = splitRunningSource(scriptSource, script.isModule, patchFile.baseHash);
-      const ts = typeScriptSource(running.body, script.path ?? patchFile.file, patchFile.source);
+      const ts = await typeScriptSource(running.body, script.path ?? patchFile.file, patchFile.source);
       if (ts.kind === 'other-transform') {
         return fail(
           new HotfixRefusedError(patchFile.file, [
-            `it runs code made by esbuild ${ts.esbuild}, this engine would transform the patch with esbuild ${esbuildVersion}: the two would not line up`,
+            `it runs code made by esbuild ${ts.esbuild}, this engine would transform the patch with esbuild ${ts.ours}: the two would not line up`,
           ]),
           patchFile.file,
         );

@@ -5,13 +5,12 @@
  * hash of the old .ts source; the engine checks the hash against the marker and transforms the new
  * source exactly as the running file was transformed, so the two line up for the planner.
  */
-import { version as esbuildVersion } from 'esbuild';
-import { readTransformRecord, transformTypeScript } from '../typescript/transform.js';
+import { readTransformRecord } from '../typescript/record.js';
 
 export type TypeScriptSource =
   | { readonly kind: 'not-typescript' }
   /** The running file was transformed by another esbuild: a patch would not line up. */
-  | { readonly kind: 'other-transform'; readonly esbuild: string }
+  | { readonly kind: 'other-transform'; readonly esbuild: string; readonly ours: string }
   | {
       readonly kind: 'typescript';
       /** sha256 of the .ts source the running code was made from. */
@@ -20,10 +19,14 @@ export type TypeScriptSource =
       readonly newJavaScript: string;
     };
 
-/** Recognises a script made by the TypeScript loader and prepares the patch's source for it. */
-export function typeScriptSource(runningSource: string, file: string, newSource: string): TypeScriptSource {
+/**
+ * Recognises a script made by the TypeScript loader and prepares the patch's source for it
+ * (esbuild is loaded then, and only then).
+ */
+export async function typeScriptSource(runningSource: string, file: string, newSource: string): Promise<TypeScriptSource> {
   const record = readTransformRecord(runningSource);
   if (record === undefined) return { kind: 'not-typescript' };
-  if (record.esbuild !== esbuildVersion) return { kind: 'other-transform', esbuild: record.esbuild };
+  const { transformTypeScript, esbuildVersion } = await import('../typescript/transform.js');
+  if (record.esbuild !== esbuildVersion) return { kind: 'other-transform', esbuild: record.esbuild, ours: esbuildVersion };
   return { kind: 'typescript', sourceHash: record.sourceHash, newJavaScript: transformTypeScript(newSource, file).code };
 }

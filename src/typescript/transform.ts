@@ -5,27 +5,15 @@
  * that (and the hash of the .ts source), so the engine can check it transforms a patch exactly as
  * the running file was transformed, with no channel from the loader thread.
  */
-import { createHash } from 'node:crypto';
 import { transformSync, version as esbuildVersion } from 'esbuild';
+import { TRANSFORM_MARKER, sha256, type TransformRecord } from './record.js';
 
-/** The marker's prefix; what follows is JSON. */
-export const TRANSFORM_MARKER = '//# hotswap-transform=';
-
-export interface TransformRecord {
-  /** esbuild version that transformed the file. */
-  readonly esbuild: string;
-  /** esbuild loader and target used. */
-  readonly loader: 'ts' | 'tsx';
-  readonly target: string;
-  /** sha256 (hex) of the TypeScript source as it was on disk. */
-  readonly sourceHash: string;
-}
+export { readTransformRecord, sha256, TRANSFORM_MARKER, type TransformRecord } from './record.js';
 
 const TARGET = 'node20';
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+/** The esbuild that transforms, to compare with a running file's record. */
+export { esbuildVersion };
 
 /**
  * TypeScript to ES module JavaScript with an inline source map (stack traces and debuggers show the
@@ -45,18 +33,4 @@ export function transformTypeScript(source: string, filename: string): { code: s
   });
   const record: TransformRecord = { esbuild: esbuildVersion, loader, target: TARGET, sourceHash: sha256(source) };
   return { code: `${result.code}${TRANSFORM_MARKER}${JSON.stringify(record)}\n`, record };
-}
-
-/** The record at the end of code transformed by `transformTypeScript`, if any. */
-export function readTransformRecord(code: string): TransformRecord | undefined {
-  const at = code.lastIndexOf(TRANSFORM_MARKER);
-  if (at === -1) return undefined;
-  const line = code.slice(at + TRANSFORM_MARKER.length).split('\n', 1)[0] ?? '';
-  try {
-    const value = JSON.parse(line) as Partial<TransformRecord>;
-    if (typeof value.esbuild !== 'string' || typeof value.sourceHash !== 'string') return undefined;
-    return value as TransformRecord;
-  } catch {
-    return undefined;
-  }
 }

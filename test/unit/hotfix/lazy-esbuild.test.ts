@@ -1,0 +1,34 @@
+/**
+ * The hotfix engine loads esbuild only when a patch meets a file made by hotswap's TypeScript
+ * loader: an application compiled ahead of time pays nothing for it.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+const HOTFIX = new URL('../../../src/hotfix/index.js', import.meta.url).href;
+
+test('importing hotswap/hotfix and applying a JavaScript patch leaves esbuild unloaded', () => {
+  const script = `
+    import { createHash } from 'node:crypto';
+    import { writeFileSync, mkdtempSync } from 'node:fs';
+    import { createRequire } from 'node:module';
+    import { tmpdir } from 'node:os';
+    import { join } from 'node:path';
+    const { createHotfixEngine } = await import(${JSON.stringify(HOTFIX)});
+    const file = join(mkdtempSync(join(tmpdir(), 'hotswap-lazy-')), 'lib.cjs');
+    const source = 'function f() { return 1; }\\nmodule.exports = { f };\\n';
+    writeFileSync(file, source);
+    const require = createRequire(import.meta.url);
+    const lib = require(file);
+    const engine = createHotfixEngine({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const baseHash = createHash('sha256').update(source).digest('hex');
+    const outcome = await engine.apply({ version: 'v1', files: [{ file, baseHash, source: source.replace('1;', '2;') }] });
+    await engine.close();
+    const loaded = Object.keys(require.cache).filter((key) => key.includes('esbuild'));
+    console.log(JSON.stringify({ ok: outcome.ok, value: lib.f(), loaded }));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), { ok: true, value: 2, loaded: [] });
+});
