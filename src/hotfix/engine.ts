@@ -87,6 +87,7 @@ class Engine implements HotfixEngine {
     private readonly planFile: PlanFile,
   ) {
     this.options = resolveOptions(options);
+    if (this.options.warmUp) void this.enqueue(() => this.warmUp());
   }
 
   apply(patch: Patch): Promise<ApplyOutcome> {
@@ -124,6 +125,13 @@ class Engine implements HotfixEngine {
   }
 
   // ------------------------------------------------------------------------------------------
+
+  /** The debugger on and off once, so V8's one-time cost of it is paid now (see options.ts). */
+  private async warmUp(): Promise<void> {
+    const result = await this.withDebugger(() => Promise.resolve({ ok: true as const })).catch(unexpected);
+    if (!result.ok) this.options.logger.warn(`hotfix: the warm-up could not enable the debugger: ${result.error.message}`);
+    else this.options.logger.debug('hotfix: warmed up (debugger enabled and disabled once)');
+  }
 
   private assertOpen(operation: string): void {
     if (this.closed) throw new InvalidArgumentError('call', `${operation}() on a closed hotfix engine`);
