@@ -33,7 +33,7 @@ export interface HotfixEngineOptions {
    * Enable and disable the debugger once when the engine is created (12 to 80 ms, in the
    * background), instead of first at the first apply. The first time a V8 isolate's debugger is
    * enabled (as the first time any promise hook is installed), V8 turns off a fast path of promises
-   * for good: await-heavy code runs about 10 to 15 % slower from then on (measured in
+   * for good: await-heavy code runs about 5 to 15 % slower from then on (measured in
    * docs/benchmarks.md). With `warmUp` that happens at start-up, so that an apply in the middle of
    * an incident leaves throughput where it was.
    * @default false

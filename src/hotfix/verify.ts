@@ -29,9 +29,9 @@
  * runs full garbage collections first (measured: about 60 ms on a small heap, 2.5 s on a 220 MB heap
  * of small objects where `setScriptSource` took 1 s).
  *
- * The steps are a generator of protocol commands so that one description runs synchronously on the
- * engine's own thread (inside the same uninterrupted stretch as the edit) and asynchronously on a
- * worker.
+ * The same heap walk serves the repair of closure-repair.ts, done first. The steps are a generator
+ * of protocol commands (steps.ts) so that one description runs synchronously on the engine's own
+ * thread (inside the same uninterrupted stretch as the edit) and asynchronously on a worker.
  */
 import type { Change } from './change.js';
 import { repairOnWalk, walkFunctions } from './closure-repair.js';
