@@ -20,6 +20,15 @@ const LIBRARY = `function make(k) {
   return () => k;
 }
 const made = [make(1), make(2), make(3)];
+// Other shapes, two instances each: a function expression, an object's method and getter, a class
+// with a static method, a generator, an async arrow; also nobody calls them before the edit.
+const shapes = [1, 2].map((k) => ({
+  expression: function named() { return k; },
+  object: { method() { return k; }, get value() { return k; } },
+  klass: class { get() { return k; } static make() { return k; } },
+  generator: function* () { yield k; },
+  later: async () => k,
+}));
 function makeLater(k) {
   return () => k * 10;
 }
@@ -28,7 +37,7 @@ for (const key of ['a', 'b']) Object.defineProperty(exported, key, { get: () => 
 function grow(n) {
   return n + 1;
 }
-module.exports = { made, makeLater, exported, grow };
+module.exports = { made, shapes, makeLater, exported, grow };
 `;
 
 const SCENARIO = `
@@ -49,7 +58,8 @@ const lib = createRequire(file)(file);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const engine = createHotfixEngine({ logger: silent, workers: scenario === 'worker', safePointDeadlineMs: 20 });
 const patch = (version, from, to, extra = []) => ({ version, files: [{ file, baseHash: sha(from), source: to }, ...extra] });
-const callAll = (m) => m.made.map((f) => f()).join(',') + ' ' + m.exported.a + m.exported.b;
+const shapesOf = (m) => m.shapes.map((s) => s.expression() + s.object.method() + s.object.value + new s.klass().get() + s.klass.make() + s.generator().next().value).join(',');
+const callAll = (m) => m.made.map((f) => f()).join(',') + ' ' + m.exported.a + m.exported.b + ' ' + shapesOf(m);
 const expect = (outcome, ok) => {
   if (outcome.ok !== ok) throw new Error('unexpected outcome: ' + (outcome.ok ? 'ok' : outcome.error.message));
 };
@@ -79,7 +89,7 @@ if (scenario === 'apply') {
   writeFileSync(workerFile, \`
     const { parentPort, workerData } = require('node:worker_threads');
     const lib = require(workerData);
-    parentPort.on('message', () => parentPort.postMessage(lib.made.map((f) => f()).join(',') + ' ' + lib.exported.a + lib.exported.b + ' ' + lib.grow(-2)));
+    parentPort.on('message', async () => parentPort.postMessage(lib.made.map((f) => f()).join(',') + ' ' + lib.exported.a + lib.exported.b + ' ' + (await Promise.all(lib.shapes.map((s) => s.later()))).join(',') + ' ' + lib.grow(-2)));
     parentPort.postMessage('ready');
   \`);
   const worker = new Worker(workerFile, { workerData: file });
@@ -112,18 +122,18 @@ describe('the repair after LiveEdit (unchanged closures never called before the 
   };
 
   it('after an apply, every closure can be called', () => {
-    assert.equal(run('apply'), 'called 1,2,3 AB 0');
+    assert.equal(run('apply'), 'called 1,2,3 AB 6,12 0');
   });
 
   it('after a revert, closures made in between can be called', () => {
-    assert.equal(run('revert'), 'called 1,2,3 AB 10,20 -1');
+    assert.equal(run('revert'), 'called 1,2,3 AB 6,12 10,20 -1');
   });
 
   it('after a transaction is undone, every closure can be called', () => {
-    assert.equal(run('undo'), 'called 1,2,3 AB -1');
+    assert.equal(run('undo'), 'called 1,2,3 AB 6,12 -1');
   });
 
   it('in a worker, every closure can be called after the apply', () => {
-    assert.equal(run('worker'), 'called 1,2,3 AB 0');
+    assert.equal(run('worker'), 'called 1,2,3 AB 1,2 0');
   });
 });
