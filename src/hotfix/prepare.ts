@@ -138,7 +138,8 @@ export async function prepare(
         } catch (error) {
           return fail(new HotfixInvalidError(`${patchFile.file}: its source map cannot be read: ${describe(error)}`), patchFile.file);
         }
-        const file = script.path ?? script.url;
+        // The URL V8 names (with any query string): what Node keys its map cache with.
+        const file = script.url === '' ? (script.path ?? patchFile.file) : script.url;
         sourceMaps.push({
           file,
           running: scriptSource,

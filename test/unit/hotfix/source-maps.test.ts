@@ -124,6 +124,18 @@ describe('source maps after a patch', () => {
     });
   }
 
+  it('an ES module imported with a query string: its map is found under the URL it was loaded from', async () => {
+    const root = join(tmp.path, 'query');
+    const file = buildApp(join(root, 'release'), v1, 'dist', 'esm');
+    const fixed = buildApp(join(root, 'work'), v2, 'dist', 'esm');
+    const app = (await import(`${pathToFileURL(file).href}?instance=2`)) as App;
+    assert.equal(thrownAt(() => app.fail('x')), FAIL_V1);
+    const outcome = await engine.apply(await buildPatch({ version: 'query', files: [{ file, runningPath: file, newPath: fixed }] }));
+    assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.error.code}: ${outcome.error.message}`);
+    assert.equal(thrownAt(() => app.grow(-1)), GROW_THROWS_V2);
+    assert.equal(thrownAt(() => app.fail('x')), FAIL_V2);
+  });
+
   it('patches stack: a second patch of the same file maps through the first, and reverts unwind in order', async () => {
     const root = join(tmp.path, 'stacked');
     const { app, file, patch } = await compiled(root, 'cjs', 'external');
