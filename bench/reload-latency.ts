@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { manifestFileName, parseManifest } from '../src/artifact/manifest.js';
 import { PluginManager } from '../src/index.js';
+import { attachLazySourceMap, splitInlineSourceMap } from '../src/runtime/lazy-source-map.js';
 import { buildBigPlugin, DEFAULT_FUNCTIONS, PLUGIN_NAME, versionTag, type BuiltPlugin } from './lib/big-plugin.js';
 import { option, runChild } from './lib/child.js';
 import { goalLine, printTable } from './lib/report.js';
@@ -116,9 +117,12 @@ async function loaderSteps(stageDir: string, versions: number): Promise<ChildRes
     createHash('sha256').update(bytes).digest('hex');
     sha.push(performance.now() - t);
     t = performance.now();
-    const source = `${bytes.toString('utf8')}\n//# sourceURL=${join(dir, `${PLUGIN_NAME}.js`)}`;
+    const sourceURL = join(dir, `${PLUGIN_NAME}.js`);
+    const { code, mapUrl } = splitInlineSourceMap(bytes.toString('utf8'));
+    const source = `${code}\n//# sourceURL=${sourceURL}`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- timing what the loader does
     const body = new Function('module', 'exports', 'require', '__filename', '__dirname', source) as (...args: unknown[]) => void;
+    if (mapUrl !== undefined) attachLazySourceMap(sourceURL, mapUrl);
     compile.push(performance.now() - t);
     t = performance.now();
     const module = { exports: {} as Record<string, unknown> };

@@ -10,6 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { ARTIFACT_PARAMETERS, stableArtifactPath } from '../artifact/format.js';
 import type { Manifest } from '../artifact/manifest.js';
 import { ArtifactMissingError, HashMismatchError, PluginEvaluationError } from '../errors.js';
+import { attachLazySourceMap, splitInlineSourceMap } from './lazy-source-map.js';
 
 /** What evaluating an artifact produced: its CommonJS `module.exports`. */
 export interface LoadedArtifact {
@@ -59,11 +60,14 @@ export class FunctionArtifactLoader implements ArtifactLoader {
     if (actual !== manifest.sha256) throw new HashMismatchError(manifest.name, file, manifest.sha256, actual);
 
     const stablePath = stableArtifactPath(dir, manifest.name);
-    const source = `${bytes.toString('utf8')}\n//# sourceURL=${stablePath}`;
+    // The inline map is read when a stack trace needs it, not at every reload (lazy-source-map.ts).
+    const { code, mapUrl } = splitInlineSourceMap(bytes.toString('utf8'));
+    const source = `${code}\n//# sourceURL=${stablePath}`;
     const module = { exports: {} as unknown };
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling the artifact is this loader's job
       const evaluate = new Function(...ARTIFACT_PARAMETERS, source) as (...args: unknown[]) => void;
+      if (mapUrl !== undefined) attachLazySourceMap(stablePath, mapUrl);
       evaluate(module, module.exports, this.#requireFor(stablePath), stablePath, dirname(stablePath));
     } catch (error) {
       throw new PluginEvaluationError(manifest.name, error);

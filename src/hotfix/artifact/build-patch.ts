@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HotfixInvalidError } from '../../errors.js';
 import { sha256 } from '../source.js';
-import { parsePayload, sourceMappingUrl } from '../source-map/payload.js';
+import { parsePayload, sourceMappingUrl } from '../../source-map/payload.js';
 import type { Patch, PatchFile, ScopeSelector } from '../types.js';
 
 export interface PatchSourcePair {

@@ -4,7 +4,7 @@
  * against the URL the running script gives for its own map, as Node does when it caches that map.
  */
 import { pathToFileURL } from 'node:url';
-import { inlinePayload, parsePayload, sourceMappingUrl, withAbsoluteSources, type SourceMapPayload } from './payload.js';
+import { inlinePayload, parsePayload, sourceMappingUrl, withAbsoluteSources, type SourceMapPayload } from '../../source-map/payload.js';
 
 /**
  * @param source the new source (JavaScript, as the planner reads it)

@@ -16,7 +16,7 @@
 import Module from 'node:module';
 import type { SourceEdit } from '../types.js';
 import { correspondence } from './correspondence.js';
-import type { SourceMapPayload } from './payload.js';
+import type { SourceMapPayload } from '../../source-map/payload.js';
 
 export interface RetargetInput {
   /** The script's path or file: URL, as Node's source map cache knows it. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planFile } from '../../../src/hotfix/planner/index.js';
 import { correspondence } from '../../../src/hotfix/source-map/correspondence.js';
-import { inlinePayload, parsePayload, sourceMappingUrl, withAbsoluteSources } from '../../../src/hotfix/source-map/payload.js';
+import { inlinePayload, parsePayload, sourceMappingUrl, withAbsoluteSources } from '../../../src/source-map/payload.js';
 
 const running = ['function a() {', '  return 1;', '}', 'function b() {', '  return 2;', '}', 'module.exports = { a, b };', ''].join('\n');
 
