@@ -24,7 +24,8 @@ import { ScriptLedger } from './ledger.js';
 import { InspectorSession } from './session.js';
 import { retargetSourceMap, type RetargetInput } from './source-map/retarget.js';
 import { sha256 } from './source.js';
-import { OwnThread, WorkerHub, WorkerUnavailableError } from './threads.js';
+import { OwnThread, WorkerHub, WorkerUnavailableError, type WorkerThread } from './threads.js';
+import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
 import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
@@ -56,7 +57,8 @@ interface AppliedRecord {
   readonly files: readonly string[];
   readonly paths: readonly string[];
   readonly functions: readonly AppliedFunction[];
-  readonly stored: readonly StoredChange[];
+  /** Grows when a worker started after the patch is patched as it loads the file (worker-follower.ts). */
+  readonly stored: StoredChange[];
   /** Undo the source map retargeting of the patch (see source-map/retarget.ts), newest last. */
   readonly restoreMaps: readonly (() => void)[];
 }
@@ -81,12 +83,22 @@ class Engine implements HotfixEngine {
   private readonly ledger = new ScriptLedger();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly follower: WorkerFollower | undefined;
 
   constructor(
     options: HotfixEngineOptions | undefined,
     private readonly planFile: PlanFile,
   ) {
     this.options = resolveOptions(options);
+    this.follower = this.options.workers
+      ? new WorkerFollower({
+          targets: () => [...new Set(this.applied.flatMap((record) => record.paths))],
+          patch: (worker, scriptId, path) => this.enqueue(() => this.patchStartingWorker(worker, scriptId, path)),
+          logger: this.options.logger,
+          windowMs: this.options.workerStartWindowMs,
+          timeoutMs: Math.max(1000, this.options.safePointDeadlineMs),
+        })
+      : undefined;
     if (this.options.warmUp) void this.enqueue(() => this.warmUp());
   }
 
@@ -120,6 +132,7 @@ class Engine implements HotfixEngine {
     if (this.closed) return;
     this.closed = true;
     await this.queue.catch(() => undefined);
+    await this.follower?.stop();
     this.applied.length = 0;
     this.session.disconnect();
   }
@@ -219,7 +232,7 @@ class Engine implements HotfixEngine {
         files: patch.files.map((f) => f.file),
         paths: prepared.paths,
         functions: prepared.functions,
-        stored: prepared.stored,
+        stored: [...prepared.stored],
         restoreMaps,
       };
       return { ok: true, record, result };
@@ -241,6 +254,7 @@ class Engine implements HotfixEngine {
       }
     }
     this.applied.push(record);
+    await this.follower?.start();
     return { ok: true, version: patch.version, alreadyApplied: false, functions: record.functions, ...timings(success) };
   }
 
@@ -258,6 +272,7 @@ class Engine implements HotfixEngine {
     const undo = await this.withDebugger((scope) => this.undo(record, scope));
     if (!undo.ok) return undo;
     this.applied.splice(this.applied.indexOf(record), 1);
+    if (this.applied.length === 0) await this.follower?.stop();
     const result = undo.result;
     const none = { pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
     return { ok: true, version, functions: record.functions, ...(result === undefined ? none : timings(result)) };
@@ -288,6 +303,35 @@ class Engine implements HotfixEngine {
     }
     const result = await commit(changes, this.commitOptions(record.version, restoreMaps));
     return result.ok ? { ok: true, result } : result;
+  }
+
+  /**
+   * A worker started after the patches, stopped before the first line of a patched file: gives it
+   * the file's patched source (the last applied patch's), as one transaction like any apply, and
+   * records it in every patch of the file so that reverts reach it.
+   */
+  private async patchStartingWorker(worker: WorkerThread, scriptId: string, path: string): Promise<void> {
+    const chain = this.applied.filter((record) => record.paths.includes(path));
+    const first = chain[0];
+    if (first === undefined || worker.detached) return;
+    const fileIn = (record: AppliedRecord) => record.files[record.paths.indexOf(path)];
+    const { scriptSource } = await worker.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId });
+    const base = first.stored.find((stored) => stored.file === fileIn(first) && stored.from === scriptSource);
+    if (base === undefined) {
+      const last = chain[chain.length - 1] as AppliedRecord;
+      if (last.stored.some((stored) => stored.file === fileIn(last) && stored.to === scriptSource)) return;
+      throw new Error(`its source is not the one patch ${first.version} was built against`);
+    }
+    const steps = chain.map((record) => record.stored.find((stored) => stored.threadKey === base.threadKey && stored.file === fileIn(record)));
+    const last = steps[steps.length - 1];
+    if (last === undefined || steps.some((step) => step === undefined)) throw new Error('the patches of the file do not follow one another in one thread');
+    const mine = (stored: StoredChange): StoredChange => ({ ...stored, threadKey: worker.key, threadLabel: worker.label, scriptId });
+    const versions = chain.map((record) => record.version).join(', ');
+    const change = mine({ ...base, to: last.to });
+    const result = await commit([makeChange(worker, change, this.ledger.replaced(worker.key, scriptId))], this.commitOptions(versions));
+    if (!result.ok) throw result.error;
+    chain.forEach((record, i) => record.stored.push(mine(steps[i] as StoredChange)));
+    this.options.logger.info(`hotfix: ${base.file} patched in ${worker.label} as it started (${versions})`);
   }
 
   /** Points Node's cached source maps of the patched scripts at the new text; a failure is only logged. */

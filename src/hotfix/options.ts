@@ -39,6 +39,13 @@ export interface HotfixEngineOptions {
    * @default false
    */
   readonly warmUp?: boolean;
+  /**
+   * With `workers`, a worker started while patches are applied is followed for up to this long, ms:
+   * each patched file it loads meanwhile is patched before its first line runs (its debugger is on
+   * while followed). A patched file it loads later runs unpatched, with a warning.
+   * @default 2000
+   */
+  readonly workerStartWindowMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -47,6 +54,7 @@ export interface ResolvedOptions {
   readonly workers: boolean;
   readonly root: string;
   readonly warmUp: boolean;
+  readonly workerStartWindowMs: number;
 }
 
 /** @throws InvalidArgumentError for an option of the wrong type or range */
@@ -57,6 +65,10 @@ export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptio
   }
   if (options.workers !== undefined && typeof options.workers !== 'boolean') {
     throw new InvalidArgumentError('workers', `expected a boolean, got ${typeof options.workers}`);
+  }
+  const window = options.workerStartWindowMs ?? 2000;
+  if (typeof window !== 'number' || !Number.isFinite(window) || window < 0) {
+    throw new InvalidArgumentError('workerStartWindowMs', `expected a finite number >= 0, got ${String(window)}`);
   }
   if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean') {
     throw new InvalidArgumentError('warmUp', `expected a boolean, got ${typeof options.warmUp}`);
@@ -70,5 +82,6 @@ export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptio
     workers: options.workers ?? true,
     root: options.root ?? process.cwd(),
     warmUp: options.warmUp ?? false,
+    workerStartWindowMs: window,
   };
 }

@@ -101,6 +101,9 @@ export class WorkerThread implements DebugThread {
 
   private identified: boolean;
 
+  /** Other events the worker sends (`Debugger.paused`), for whoever follows it. */
+  onEvent: ((method: string, params: unknown) => void) | undefined;
+
   /** Asks the worker its threadId when its title did not say it. */
   async identify(): Promise<void> {
     if (this.identified) return;
@@ -150,6 +153,8 @@ export class WorkerThread implements DebugThread {
       this.settle(message.id, message.result ?? {}, error);
     } else if (message.method === 'Debugger.scriptParsed') {
       this.registry.add(message.params as ScriptParsedParams);
+    } else if (message.method !== undefined) {
+      this.onEvent?.(message.method, message.params);
     }
   }
 
@@ -171,9 +176,11 @@ export class WorkerThread implements DebugThread {
   }
 }
 
-interface AttachedParams {
+export interface AttachedParams {
   sessionId: string;
   workerInfo: { workerId: string; url: string; type: string; title: string };
+  /** True for a worker that started while `waitForDebuggerOnStart` was on: it waits for `Runtime.runIfWaitingForDebugger`. */
+  waitingForDebugger?: boolean;
 }
 
 /** Attaches to the worker threads for the duration of an operation. */

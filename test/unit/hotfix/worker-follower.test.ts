@@ -1,0 +1,113 @@
+/**
+ * Workers started after a patch (src/hotfix/worker-follower.ts): the engine stops each before the
+ * first line of a patched file and patches it there, so it never runs the old code; reverts reach
+ * it; a file it loads after the follow window runs unpatched, with a warning.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import type { HotfixEngine } from '../../../src/hotfix/index.js';
+import { createEngine, ModuleDir, patchOf, recordingLogger, type ModuleKind } from './fixtures.js';
+
+// `eager`: the worker loads the library as it starts; otherwise when first asked.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+const load = () => workerData.lib.endsWith('.mjs') ? import(pathToFileURL(workerData.lib).href) : Promise.resolve(require(workerData.lib));
+(async () => {
+  let lib = workerData.eager ? await load() : undefined;
+  parentPort.on('message', async () => {
+    lib ??= await load();
+    parentPort.postMessage(lib.greet('w') + ' ' + lib.made.map((f) => f()).join(','));
+  });
+  parentPort.postMessage('ready');
+})();
+`;
+
+function library(kind: ModuleKind): string {
+  const body = "function make(k) { return () => k; }\nconst made = [make(1), make(2)];\nfunction greet(name) {\n  return 'hello ' + name;\n}\n";
+  return kind === 'cjs' ? `${body}module.exports = { greet, made };\n` : `${body}export { greet, made };\n`;
+}
+
+const patched = (source: string) => source.replace("'hello '", "'hi '");
+
+async function ask(worker: Worker): Promise<unknown> {
+  const answer = once(worker, 'message');
+  worker.postMessage('call');
+  return (await answer)[0];
+}
+
+describe('workers started after a patch', () => {
+  let dir: ModuleDir;
+  let workerFile: string;
+  const workers: Worker[] = [];
+  const engines: HotfixEngine[] = [];
+  before(() => {
+    dir = new ModuleDir();
+    workerFile = dir.write('follower-worker.cjs', WORKER);
+  });
+  after(() => dir.cleanup());
+  afterEach(async () => {
+    for (const engine of engines.splice(0)) await engine.close();
+    for (const worker of workers.splice(0)) await worker.terminate();
+  });
+
+  async function startWorker(lib: string, eager: boolean): Promise<Worker> {
+    const worker = new Worker(workerFile, { workerData: { lib, eager } });
+    workers.push(worker);
+    const [message] = (await once(worker, 'message')) as [unknown];
+    assert.equal(message, 'ready');
+    return worker;
+  }
+
+  for (const kind of ['cjs', 'esm'] as const) {
+    it(`patches a ${kind} file in a worker started after the patch, before its first line runs; a revert reaches it`, async () => {
+      const source = library(kind);
+      const lib = await dir.load(dir.fresh('follow', kind), source);
+      const engine = createEngine();
+      engines.push(engine);
+      const outcome = await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]));
+      assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+      assert.equal(lib.module.greet('m'), 'hi m');
+
+      const worker = await startWorker(lib.path, true);
+      assert.equal(await ask(worker), 'hi w 1,2', 'the new worker runs the patched code');
+
+      const reverted = await engine.revert('v1');
+      assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
+      assert.equal(lib.module.greet('m'), 'hello m');
+      assert.equal(await ask(worker), 'hello w 1,2', 'the revert reached the worker');
+    });
+  }
+
+  it('lets a worker that loads the file only after the follow window run it unpatched, and says so', async () => {
+    const source = library('cjs');
+    const lib = await dir.load(dir.fresh('late', 'cjs'), source);
+    const logger = recordingLogger();
+    const warned = new Promise<string>((resolve) => {
+      const warn = logger.warn;
+      logger.warn = (message: string) => {
+        warn(message);
+        if (message.includes('did not load')) resolve(message);
+      };
+    });
+    const engine = createEngine({ logger, workerStartWindowMs: 0 });
+    engines.push(engine);
+    assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]))).ok);
+
+    const worker = await startWorker(lib.path, false);
+    assert.match(await warned, /did not load .*late-\d+\.cjs within 0 ms/);
+    assert.equal(await ask(worker), 'hello w 1,2');
+  });
+
+  it('leaves new workers alone with workers: false', async () => {
+    const source = library('cjs');
+    const lib = await dir.load(dir.fresh('alone', 'cjs'), source);
+    const engine = createEngine({ workers: false });
+    engines.push(engine);
+    assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]))).ok);
+    const worker = await startWorker(lib.path, true);
+    assert.equal(await ask(worker), 'hello w 1,2');
+  });
+});
