@@ -38,3 +38,8 @@ export interface HotfixDebuggerMessage {
   readonly thread: string;
   readonly enabled: boolean;
 }
+
+/** Publishes that the engine turned a thread's debugger on or off. */
+export function announceDebugger(thread: string, enabled: boolean): void {
+  if (debuggerChannel.hasSubscribers) debuggerChannel.publish({ thread, enabled } satisfies HotfixDebuggerMessage);
+}

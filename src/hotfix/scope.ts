@@ -6,12 +6,12 @@
  */
 import { HotfixWorkerError, describe } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { debuggerChannel, type HotfixDebuggerMessage } from './diagnostics.js';
+import { announceDebugger } from './diagnostics.js';
 import type { ScriptLedger } from './ledger.js';
 import { WorkerThread, type DebugThread, type OwnThread, type WorkerHub } from './threads.js';
 
 function announce(thread: DebugThread, enabled: boolean): void {
-  if (debuggerChannel.hasSubscribers) debuggerChannel.publish({ thread: thread.label, enabled } satisfies HotfixDebuggerMessage);
+  announceDebugger(thread.label, enabled);
 }
 
 async function enable(thread: DebugThread, ledger: ScriptLedger): Promise<void> {

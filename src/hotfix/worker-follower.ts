@@ -14,6 +14,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { describe } from '../errors.js';
+import { announceDebugger } from './diagnostics.js';
 import type { Logger } from '../logger.js';
 import { InspectorSession } from './session.js';
 import { WorkerThread, type AttachedParams } from './threads.js';
@@ -113,6 +114,7 @@ export class WorkerFollower {
     };
     try {
       await worker.call('Debugger.enable');
+      announceDebugger(worker.label, true);
       for (const path of this.hooks.targets()) {
         const { breakpointId } = await worker.call<{ breakpointId: string }>('Debugger.setBreakpointByUrl', {
           urlRegex: scriptUrlPattern(path),
@@ -164,7 +166,11 @@ export class WorkerFollower {
       const files = [...new Set(followed.breakpoints.values())].join(', ');
       this.hooks.logger.warn(`hotfix: ${worker.label} did not load ${files} within ${this.hooks.windowMs} ms of starting: if it loads it later, it runs it unpatched`);
     }
-    await worker.call('Debugger.disable').catch(() => undefined);
+    const disabled = await worker.call('Debugger.disable').then(
+      () => true,
+      () => false,
+    );
+    if (disabled) announceDebugger(worker.label, false);
     await session.post('NodeWorker.detach', { sessionId: worker.sessionId }).catch(() => undefined);
     this.forget(worker.sessionId, followed);
   }

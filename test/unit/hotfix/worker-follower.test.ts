@@ -4,10 +4,11 @@
  * it; a file it loads after the follow window runs unpatched, with a warning.
  */
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import type { HotfixEngine } from '../../../src/hotfix/index.js';
+import type { HotfixDebuggerMessage, HotfixEngine } from '../../../src/hotfix/index.js';
 import { createEngine, ModuleDir, patchOf, recordingLogger, type ModuleKind } from './fixtures.js';
 
 // `eager`: the worker loads the library as it starts; otherwise when first asked.
@@ -71,8 +72,22 @@ describe('workers started after a patch', () => {
       assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
       assert.equal(lib.module.greet('m'), 'hi m');
 
+      // The worker's debugger, on while it is followed, is turned off once it has loaded the file.
+      const seen: HotfixDebuggerMessage[] = [];
+      let turnedOff!: () => void;
+      const off = new Promise<void>((resolve) => (turnedOff = resolve));
+      const listener = (message: unknown) => {
+        const event = message as HotfixDebuggerMessage;
+        if (!event.thread.startsWith('worker')) return;
+        seen.push(event);
+        if (!event.enabled) turnedOff();
+      };
+      subscribe('hotswap:hotfix:debugger', listener);
       const worker = await startWorker(lib.path, true);
       assert.equal(await ask(worker), 'hi w 1,2', 'the new worker runs the patched code');
+      await off;
+      unsubscribe('hotswap:hotfix:debugger', listener);
+      assert.deepEqual(seen.map((event) => event.enabled), [true, false]);
 
       const reverted = await engine.revert('v1');
       assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
@@ -84,14 +99,16 @@ describe('workers started after a patch', () => {
   it('lets a worker that loads the file only after the follow window run it unpatched, and says so', async () => {
     const source = library('cjs');
     const lib = await dir.load(dir.fresh('late', 'cjs'), source);
-    const logger = recordingLogger();
-    const warned = new Promise<string>((resolve) => {
-      const warn = logger.warn;
-      logger.warn = (message: string) => {
-        warn(message);
-        if (message.includes('did not load')) resolve(message);
-      };
-    });
+    const recorded = recordingLogger();
+    let reportWarning!: (message: string) => void;
+    const warned = new Promise<string>((resolve) => (reportWarning = resolve));
+    const logger = {
+      ...recorded,
+      warn: (message: string) => {
+        recorded.warn(message);
+        if (message.includes('did not load')) reportWarning(message);
+      },
+    };
     const engine = createEngine({ logger, workerStartWindowMs: 0 });
     engines.push(engine);
     assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]))).ok);
