@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { once } from 'node:events';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
-import type { HotfixDebuggerMessage, HotfixEngine } from '../../../src/hotfix/index.js';
-import { createEngine, ModuleDir, patchOf, recordingLogger, type ModuleKind } from './fixtures.js';
+import { before, describe, it } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import type { HotfixDebuggerMessage } from '../../../src/hotfix/index.js';
+import { patchOf, recordingLogger, type ModuleDir, type ModuleKind } from './fixtures.js';
+import { ask, workerSuite } from './worker-suite.js';
 
 // `eager`: the worker loads the library as it starts; otherwise when first asked.
 const WORKER = `
@@ -33,41 +33,20 @@ function library(kind: ModuleKind): string {
 
 const patched = (source: string) => source.replace("'hello '", "'hi '");
 
-async function ask(worker: Worker): Promise<unknown> {
-  const answer = once(worker, 'message');
-  worker.postMessage('call');
-  return (await answer)[0];
-}
-
 describe('workers started after a patch', () => {
+  const suite = workerSuite('follower-worker.cjs', WORKER);
+  const startWorker = (lib: string, eager: boolean) => suite.startWorker({ lib, eager });
+  const askCall = (worker: Worker) => ask(worker, 'call');
   let dir: ModuleDir;
-  let workerFile: string;
-  const workers: Worker[] = [];
-  const engines: HotfixEngine[] = [];
   before(() => {
-    dir = new ModuleDir();
-    workerFile = dir.write('follower-worker.cjs', WORKER);
+    dir = suite.dir;
   });
-  after(() => dir.cleanup());
-  afterEach(async () => {
-    for (const engine of engines.splice(0)) await engine.close();
-    for (const worker of workers.splice(0)) await worker.terminate();
-  });
-
-  async function startWorker(lib: string, eager: boolean): Promise<Worker> {
-    const worker = new Worker(workerFile, { workerData: { lib, eager } });
-    workers.push(worker);
-    const [message] = (await once(worker, 'message')) as [unknown];
-    assert.equal(message, 'ready');
-    return worker;
-  }
 
   for (const kind of ['cjs', 'esm'] as const) {
     it(`patches a ${kind} file in a worker started after the patch, before its first line runs; a revert reaches it`, async () => {
       const source = library(kind);
       const lib = await dir.load(dir.fresh('follow', kind), source);
-      const engine = createEngine();
-      engines.push(engine);
+      const engine = suite.engine();
       const outcome = await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]));
       assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
       assert.equal(lib.module.greet('m'), 'hi m');
@@ -84,7 +63,7 @@ describe('workers started after a patch', () => {
       };
       subscribe('hotswap:hotfix:debugger', listener);
       const worker = await startWorker(lib.path, true);
-      assert.equal(await ask(worker), 'hi w 1,2', 'the new worker runs the patched code');
+      assert.equal(await askCall(worker), 'hi w 1,2', 'the new worker runs the patched code');
       await off;
       unsubscribe('hotswap:hotfix:debugger', listener);
       assert.deepEqual(seen.map((event) => event.enabled), [true, false]);
@@ -92,7 +71,7 @@ describe('workers started after a patch', () => {
       const reverted = await engine.revert('v1');
       assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
       assert.equal(lib.module.greet('m'), 'hello m');
-      assert.equal(await ask(worker), 'hello w 1,2', 'the revert reached the worker');
+      assert.equal(await askCall(worker), 'hello w 1,2', 'the revert reached the worker');
     });
   }
 
@@ -109,22 +88,20 @@ describe('workers started after a patch', () => {
         if (message.includes('did not load')) reportWarning(message);
       },
     };
-    const engine = createEngine({ logger, workerStartWindowMs: 0 });
-    engines.push(engine);
+    const engine = suite.engine({ logger, workerStartWindowMs: 0 });
     assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]))).ok);
 
     const worker = await startWorker(lib.path, false);
     assert.match(await warned, /did not load .*late-\d+\.cjs within 0 ms/);
-    assert.equal(await ask(worker), 'hello w 1,2');
+    assert.equal(await askCall(worker), 'hello w 1,2');
   });
 
   it('leaves new workers alone with workers: false', async () => {
     const source = library('cjs');
     const lib = await dir.load(dir.fresh('alone', 'cjs'), source);
-    const engine = createEngine({ workers: false });
-    engines.push(engine);
+    const engine = suite.engine({ workers: false });
     assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]))).ok);
     const worker = await startWorker(lib.path, true);
-    assert.equal(await ask(worker), 'hello w 1,2');
+    assert.equal(await askCall(worker), 'hello w 1,2');
   });
 });

@@ -4,11 +4,10 @@
  * in the worker).
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
-import { createEngineWithPlanner, type HotfixEngine } from '../../../src/hotfix/engine.js';
-import { createEngine, ModuleDir, naivePlanner, patchOf, quiet, type ModuleKind } from './fixtures.js';
+import { before, describe, it } from 'node:test';
+import { createEngineWithPlanner } from '../../../src/hotfix/engine.js';
+import { type createEngine, type ModuleDir, naivePlanner, patchOf, quiet, type ModuleKind } from './fixtures.js';
+import { ask, workerSuite } from './worker-suite.js';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -34,38 +33,14 @@ function library(kind: ModuleKind): string {
 
 const NEW_GREET = (source: string) => source.replace("'hello '", "'hi '");
 
-async function ask(worker: Worker, message: string): Promise<unknown> {
-  const answer = once(worker, 'message');
-  worker.postMessage(message);
-  return (await answer)[0];
-}
-
 describe('hotfix in worker threads', () => {
+  const suite = workerSuite('worker.cjs', WORKER);
+  const startWorker = (lib: string) => suite.startWorker(lib);
+  const engine = (options: Parameters<typeof createEngine>[0] = {}) => suite.engine(options);
   let dir: ModuleDir;
-  let workerFile: string;
-  const workers: Worker[] = [];
-  const engines: HotfixEngine[] = [];
   before(() => {
-    dir = new ModuleDir();
-    workerFile = dir.write('worker.cjs', WORKER);
+    dir = suite.dir;
   });
-  after(() => dir.cleanup());
-  afterEach(async () => {
-    for (const engine of engines.splice(0)) await engine.close();
-    for (const worker of workers.splice(0)) await worker.terminate();
-  });
-
-  async function startWorker(lib: string): Promise<Worker> {
-    const worker = new Worker(workerFile, { workerData: lib });
-    workers.push(worker);
-    assert.equal((await once(worker, 'message'))[0], 'ready');
-    return worker;
-  }
-  function engine(options: Parameters<typeof createEngine>[0] = {}): HotfixEngine {
-    const created = createEngine(options);
-    engines.push(created);
-    return created;
-  }
 
   for (const kind of ['cjs', 'esm'] as const) {
     it(`patches a worker that loaded a module the main thread never loaded (${kind}), and reverts it`, async () => {
@@ -129,8 +104,7 @@ describe('hotfix in worker threads', () => {
     const source = "function mk() { return (y) => y * 2; }\nconst f = mk();\nfunction greet(name) { return 'hello ' + name + f(1); }\nmodule.exports = { greet, f };\n";
     const lib = dir.write(dir.fresh('worker-verify', 'cjs'), source);
     const worker = await startWorker(lib);
-    const hotfix = createEngineWithPlanner({ logger: quiet }, naivePlanner);
-    engines.push(hotfix);
+    const hotfix = suite.track(createEngineWithPlanner({ logger: quiet }, naivePlanner));
     const outcome = await hotfix.apply(patchOf('v1', [{ file: lib, running: source, next: source.replace('y * 2', 'y * 3') }]));
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;
