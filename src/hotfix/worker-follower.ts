@@ -146,7 +146,7 @@ export class WorkerFollower {
         try {
           await this.hooks.patch(worker, scriptId, path);
         } catch (error) {
-          this.hooks.logger.warn(`hotfix: ${worker.label} loads ${path} unpatched: ${describe(error)}`);
+          if (!worker.detached) this.hooks.logger.warn(`hotfix: ${worker.label} loads ${path} unpatched: ${describe(error)}`);
         }
       }
     } finally {
