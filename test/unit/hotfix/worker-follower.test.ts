@@ -75,6 +75,23 @@ describe('workers started after a patch', () => {
     });
   }
 
+  it('gives a new worker the last of two patches of a file, and each revert reaches it in turn', async () => {
+    const source = library('cjs');
+    const lib = await dir.load(dir.fresh('chain', 'cjs'), source);
+    const engine = suite.engine();
+    const v1 = patched(source);
+    const v2 = v1.replace("'hi '", "'hey '");
+    assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: v1 }]))).ok);
+    assert.ok((await engine.apply(patchOf('v2', [{ file: lib.path, running: v1, next: v2 }]))).ok);
+    const worker = await startWorker(lib.path, true);
+    assert.equal(await askCall(worker), 'hey w 1,2');
+    assert.ok((await engine.revert('v2')).ok);
+    assert.equal(await askCall(worker), 'hi w 1,2');
+    assert.ok((await engine.revert('v1')).ok);
+    assert.equal(await askCall(worker), 'hello w 1,2');
+    assert.equal(lib.module.greet('m'), 'hello m');
+  });
+
   it('lets a worker that loads the file only after the follow window run it unpatched, and says so', async () => {
     const source = library('cjs');
     const lib = await dir.load(dir.fresh('late', 'cjs'), source);
