@@ -113,6 +113,12 @@ describe('workers started after a patch', () => {
     assert.equal(await askCall(worker), 'hello w 1,2');
   });
 
+  it('refuses a workerStartWindowMs that is not a finite number >= 0', () => {
+    for (const workerStartWindowMs of [-1, Number.NaN, '5' as unknown as number]) {
+      assert.throws(() => suite.engine({ workerStartWindowMs }), { code: 'HOTSWAP_ERR_INVALID_ARGUMENT', message: /workerStartWindowMs/ });
+    }
+  });
+
   it('leaves new workers alone with workers: false', async () => {
     const source = library('cjs');
     const lib = await dir.load(dir.fresh('alone', 'cjs'), source);
