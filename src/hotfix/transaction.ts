@@ -238,7 +238,12 @@ async function setBackWorker(thread: DebugThread, changes: readonly Change[], op
       if (kind === 'blocked') blocked.push(change);
       else options.ledger.addReplaced(thread.key, change.scriptId, change.to);
     }
-    if (blocked.length === 0) return await repairWorker(thread, changes);
+    if (blocked.length === 0) {
+      // The undo itself succeeded: a failed repair after it is told, not reported as a failed undo.
+      const problem = await repairWorker(thread, changes);
+      if (problem !== undefined) options.logger.error(`hotfix: ${thread.label}: ${problem}`);
+      return undefined;
+    }
     const remaining = deadline - performance.now();
     if (remaining <= 0) return `${blocked.map((c) => c.file).join(', ')}: still blocked by a suspended function`;
     left = blocked;
