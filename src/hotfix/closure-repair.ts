@@ -37,6 +37,8 @@ const REPAIR = `function (scriptIds) {
 }`;
 
 let nativesOnAtStart: boolean | undefined;
+/** Repairs under way that need the flag on (several workers are repaired at once). */
+let holders = 0;
 
 function nativesSyntaxOn(): boolean {
   try {
@@ -48,12 +50,21 @@ function nativesSyntaxOn(): boolean {
   }
 }
 
-/** Switches V8's natives syntax on, unless the process was started with it; returns the undo. */
-function allowNativesSyntax(): () => void {
+/**
+ * Switches V8's natives syntax on, unless the process was started with it; returns the undo. The
+ * flag goes off when the last holder lets go: a worker may compile the repair function after
+ * another worker's repair has finished.
+ */
+export function allowNativesSyntax(): () => void {
   nativesOnAtStart ??= nativesSyntaxOn();
   if (nativesOnAtStart) return () => undefined;
-  setFlagsFromString('--allow-natives-syntax');
-  return () => setFlagsFromString('--no-allow-natives-syntax');
+  if (holders++ === 0) setFlagsFromString('--allow-natives-syntax');
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) setFlagsFromString('--no-allow-natives-syntax');
+  };
 }
 
 /**

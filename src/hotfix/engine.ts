@@ -18,13 +18,14 @@ import { inverse, makeChange, type Change, type StoredChange } from './change.js
 import { applyChannel, retryChannel, revertChannel, type HotfixApplyMessage, type HotfixRetryMessage, type HotfixRevertMessage } from './diagnostics.js';
 import { runInit } from './init.js';
 import { resolveOptions, type HotfixEngineOptions, type ResolvedOptions } from './options.js';
-import { prepare, type PlanFile } from './prepare.js';
+import { prepare, type PlanFile, type ThreadRetarget } from './prepare.js';
 import { DebuggerScope } from './scope.js';
 import { ScriptLedger } from './ledger.js';
 import { InspectorSession } from './session.js';
+import { retargetInWorker, restoreInWorker } from './source-map/in-worker.js';
 import { retargetSourceMap, type RetargetInput } from './source-map/retarget.js';
 import { sha256 } from './source.js';
-import { OwnThread, WorkerHub, WorkerUnavailableError, type WorkerThread } from './threads.js';
+import { OwnThread, WorkerHub, WorkerUnavailableError, type DebugThread, type WorkerThread } from './threads.js';
 import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
 import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
@@ -59,8 +60,12 @@ interface AppliedRecord {
   readonly functions: readonly AppliedFunction[];
   /** Grows when a worker started after the patch is patched as it loads the file (worker-follower.ts). */
   readonly stored: StoredChange[];
-  /** Undo the source map retargeting of the patch (see source-map/retarget.ts), newest last. */
+  /** Undo the source map retargeting of the patch in the engine's thread (see source-map/retarget.ts). */
   readonly restoreMaps: readonly (() => void)[];
+  /** The retargetings of every thread, to repeat them in a worker started later. */
+  readonly mapInputs: readonly ThreadRetarget[];
+  /** Where a worker keeps the undo of a retargeting (source-map/in-worker.ts). */
+  readonly workerMaps: Array<{ readonly threadKey: string; readonly token: string }>;
 }
 
 type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
@@ -220,11 +225,14 @@ class Engine implements HotfixEngine {
       const prepared = await prepare(patch, scope.threads, this.planFile, this.options.root, this.ledger);
       if (!prepared.ok) return prepared;
       const restoreMaps: Array<() => void> = [];
-      const result = await commit(
-        prepared.changes,
-        this.commitOptions(patch.version, () => restoreMaps.push(...this.retargetSourceMaps(prepared.sourceMaps))),
-      );
+      const own = prepared.sourceMaps.filter((map) => map.threadKey === scope.ownKey).map((map) => map.input);
+      const result = await commit(prepared.changes, this.commitOptions(patch.version, () => restoreMaps.push(...this.retargetSourceMaps(own))));
       if (!result.ok) return result;
+      const workerMaps: AppliedRecord['workerMaps'] = [];
+      for (const map of prepared.sourceMaps) {
+        const thread = map.threadKey === scope.ownKey ? undefined : scope.threads.find((t) => t.key === map.threadKey);
+        if (thread !== undefined) await this.retargetWorkerMap(thread, map.input, patch.version, workerMaps);
+      }
       const record: AppliedRecord = {
         version: patch.version,
         appliedAt: new Date().toISOString(),
@@ -234,6 +242,8 @@ class Engine implements HotfixEngine {
         functions: prepared.functions,
         stored: [...prepared.stored],
         restoreMaps,
+        mapInputs: prepared.sourceMaps,
+        workerMaps,
       };
       return { ok: true, record, result };
     });
@@ -302,7 +312,25 @@ class Engine implements HotfixEngine {
       return { ok: true, result: undefined };
     }
     const result = await commit(changes, this.commitOptions(record.version, restoreMaps));
-    return result.ok ? { ok: true, result } : result;
+    if (!result.ok) return result;
+    for (const { threadKey, token } of record.workerMaps) {
+      const thread = scope.threads.find((t) => t.key === threadKey);
+      if (thread === undefined) continue;
+      await restoreInWorker(thread, token).catch((error: unknown) => {
+        this.options.logger.warn(`hotfix: stack traces of ${thread.label} may keep the patched lines: ${describe(error)}`);
+      });
+    }
+    return { ok: true, result };
+  }
+
+  /** Re-points a worker's cached source map of a patched script; a failure is only logged. */
+  private async retargetWorkerMap(thread: DebugThread, input: RetargetInput, version: string, into: AppliedRecord['workerMaps']): Promise<void> {
+    const token = `${version}\u0000${input.file}`;
+    try {
+      if (await retargetInWorker(thread, input, token)) into.push({ threadKey: thread.key, token });
+    } catch (error) {
+      this.options.logger.warn(`hotfix: stack traces of ${input.file} in ${thread.label} may show shifted lines: its source map could not be updated (${describe(error)})`);
+    }
   }
 
   /**
@@ -331,6 +359,10 @@ class Engine implements HotfixEngine {
     const result = await commit([makeChange(worker, change, this.ledger.replaced(worker.key, scriptId))], this.commitOptions(versions));
     if (!result.ok) throw result.error;
     chain.forEach((record, i) => record.stored.push(mine(steps[i] as StoredChange)));
+    for (const [i, record] of chain.entries()) {
+      const map = record.mapInputs.find((m) => m.threadKey === base.threadKey && m.input.running === steps[i]?.from);
+      if (map !== undefined) await this.retargetWorkerMap(worker, map.input, record.version, record.workerMaps);
+    }
     this.options.logger.info(`hotfix: ${base.file} patched in ${worker.label} as it started (${versions})`);
   }
 

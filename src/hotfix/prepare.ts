@@ -19,7 +19,7 @@ import { rewrap, sha256, splitRunningSource } from './source.js';
 import { typeScriptSource } from './typescript-source.js';
 import { newSourceMap, resolvedSourceMap } from './source-map/patch-map.js';
 import type { RetargetInput } from './source-map/retarget.js';
-import { OwnThread, type DebugThread } from './threads.js';
+import type { DebugThread } from './threads.js';
 import type { AppliedFunction, FilePlan, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
 
 /** The planner's entry point (src/hotfix/planner). */
@@ -38,8 +38,14 @@ export interface Prepared {
   readonly functions: readonly AppliedFunction[];
   /** Normalised paths of the files changed, to tell which later patches touch the same file. */
   readonly paths: readonly string[];
-  /** How to point the engine's own thread's source maps at the patched scripts, once applied. */
-  readonly sourceMaps: readonly RetargetInput[];
+  /** How to point each thread's source maps at the patched scripts, once applied. */
+  readonly sourceMaps: readonly ThreadRetarget[];
+}
+
+/** A source map retargeting (source-map/retarget.ts) for one script of one thread. */
+export interface ThreadRetarget {
+  readonly threadKey: string;
+  readonly input: RetargetInput;
 }
 
 export type PrepareFailure = HotfixFailure;
@@ -64,7 +70,7 @@ export async function prepare(
   const stored: StoredChange[] = [];
   const functions: AppliedFunction[] = [];
   const paths: string[] = [];
-  const sourceMaps: RetargetInput[] = [];
+  const sourceMaps: ThreadRetarget[] = [];
   for (const patchFile of patch.files) {
     const candidates = patchFilePaths(patchFile.file, root);
     const targets = threads.flatMap((thread) => thread.registry.find(candidates).map((script) => ({ thread, script })));
@@ -131,16 +137,17 @@ export async function prepare(
         return fail(new HotfixRefusedError(patchFile.file, [`its functions cannot be listed to verify the edit: ${describe(error)}`]), patchFile.file);
       }
       stored.push(record);
-      if (thread instanceof OwnThread) {
-        let map: ReturnType<typeof newSourceMap>;
-        try {
-          map = newSourceMap(newSource, ts.kind === 'typescript' ? undefined : patchFile.sourceMap);
-        } catch (error) {
-          return fail(new HotfixInvalidError(`${patchFile.file}: its source map cannot be read: ${describe(error)}`), patchFile.file);
-        }
-        // The URL V8 names (with any query string): what Node keys its map cache with.
-        const file = script.url === '' ? (script.path ?? patchFile.file) : script.url;
-        sourceMaps.push({
+      let map: ReturnType<typeof newSourceMap>;
+      try {
+        map = newSourceMap(newSource, ts.kind === 'typescript' ? undefined : patchFile.sourceMap);
+      } catch (error) {
+        return fail(new HotfixInvalidError(`${patchFile.file}: its source map cannot be read: ${describe(error)}`), patchFile.file);
+      }
+      // The URL V8 names (with any query string): what Node keys its map cache with.
+      const file = script.url === '' ? (script.path ?? patchFile.file) : script.url;
+      sourceMaps.push({
+        threadKey: thread.key,
+        input: {
           file,
           running: scriptSource,
           patched: record.to,
@@ -149,8 +156,8 @@ export async function prepare(
           edits: plan.edits,
           next: newSource,
           nextMap: map === undefined ? undefined : resolvedSourceMap(map, file, running.body),
-        });
-      }
+        },
+      });
     }
   }
   if (changes.length === 0) {

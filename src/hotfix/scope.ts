@@ -32,6 +32,11 @@ export class DebuggerScope {
     private readonly logger: Logger,
   ) {}
 
+  /** The key of the engine's own thread. */
+  get ownKey(): string {
+    return this.own.key;
+  }
+
   /** The engine's thread first, then the workers. */
   get threads(): DebugThread[] {
     return [this.own, ...this.workers.filter((worker) => !worker.detached)];

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import { buildPatch } from '../../../src/hotfix/artifact/build-patch.js';
@@ -220,5 +222,60 @@ describe('source maps after a patch', () => {
     await assert.rejects(buildPatch({ version: 'x', files: [{ file, runningPath: file, newPath: next }] }), { code: 'HOTSWAP_ERR_HOTFIX_INVALID', message: /gone\.cjs\.map/ });
     const built = await buildPatch({ version: 'x', files: [{ file, runningPath: file, newPath: next }], sourceMaps: false });
     assert.equal(built.files[0]?.sourceMap, undefined);
+  });
+  describe('in worker threads', () => {
+    const WORKER = [
+      "const { parentPort, workerData } = require('node:worker_threads');",
+      'process.setSourceMapsEnabled(true);',
+      'const app = require(workerData);',
+      'parentPort.on(\'message\', () => {',
+      '  try { app.fail(\'x\'); } catch (error) {',
+      "    const frame = error.stack.split('\\n').find((line) => line.trimStart().startsWith('at ')) ?? '';",
+      "    const match = /([^\\s()/]+):(\\d+):\\d+\\)?$/.exec(frame.trim());",
+      "    parentPort.postMessage(match === null ? frame : match[1] + ':' + match[2]);",
+      '  }',
+      '});',
+      "parentPort.postMessage('ready');",
+      '',
+    ].join('\n');
+    const workers: Worker[] = [];
+    after(async () => {
+      for (const worker of workers) await worker.terminate();
+    });
+    async function start(file: string): Promise<Worker> {
+      const script = join(tmp.path, 'map-worker.cjs');
+      writeFileSync(script, WORKER);
+      const worker = new Worker(script, { workerData: file });
+      workers.push(worker);
+      assert.equal((await once(worker, 'message'))[0], 'ready');
+      return worker;
+    }
+    async function failLine(worker: Worker): Promise<unknown> {
+      const answer = once(worker, 'message');
+      worker.postMessage('fail');
+      return (await answer)[0];
+    }
+
+    it('a worker that loaded the file, and one started after the patch, point at the new lines; a revert puts them back', async () => {
+      const root = join(tmp.path, 'workers');
+      const file = buildApp(join(root, 'release'), v1, 'dist', 'cjs');
+      const fixed = buildApp(join(root, 'work'), v2, 'dist', 'cjs');
+      const before = await start(file);
+      assert.equal(await failLine(before), FAIL_V1);
+      const workerEngine = createEngine();
+      try {
+        const outcome = await workerEngine.apply(await buildPatch({ version: 'in-workers', files: [{ file, runningPath: file, newPath: fixed }] }));
+        assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.error.code}: ${outcome.error.message}`);
+        assert.equal(await failLine(before), FAIL_V2, 'the worker running when the patch came');
+        const later = await start(file);
+        assert.equal(await failLine(later), FAIL_V2, 'a worker started after the patch');
+        const reverted = await workerEngine.revert('in-workers');
+        assert.ok(reverted.ok, reverted.ok ? '' : `${reverted.error.code}: ${reverted.error.message}`);
+        assert.equal(await failLine(before), FAIL_V1);
+        assert.equal(await failLine(later), FAIL_V1);
+      } finally {
+        await workerEngine.close();
+      }
+    });
   });
 });
