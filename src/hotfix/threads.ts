@@ -1,6 +1,7 @@
 /**
- * The threads a patch reaches, each driven through the protocol with no code of ours in it: the
- * engine's own thread through its in-process session, and every worker thread through the
+ * The threads a patch reaches, each driven through the protocol (plus a few functions evaluated
+ * there: verification, repair, source maps): the engine's own thread through its in-process
+ * session, and every worker thread through the
  * `NodeWorker` domain of that same session (`NodeWorker.enable` attaches a session per worker and
  * reports it with `attachedToWorker`; `sendMessageToWorker` carries a protocol command to it and
  * `receivedMessageFromWorker` carries back its answers and events). Measured on Node 20 and 24:
