@@ -22,6 +22,8 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** Node options, e.g. ['--expose-gc']. */
   readonly execArgv?: readonly string[];
+  /** Working directory of the host; default: this process's. */
+  readonly cwd?: string;
   /** Called with each plain-text line the host prints (plugin logs). */
   readonly onLog?: (line: string) => void;
   /** Called with each event, as it arrives. */
@@ -70,7 +72,7 @@ export class ExampleHost {
   /** Spawns the host and resolves with it once it printed `ready`. Kill it (`kill()`) in every path. */
   static async start(options: StartOptions): Promise<ExampleHost> {
     const args = [...(options.execArgv ?? []), options.script, ...(options.args ?? [])];
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
     const host = new ExampleHost(child, options);
     const ready = host.next('ready');
     // A spawn failure (no such executable) is an 'error' event, not an exit.
