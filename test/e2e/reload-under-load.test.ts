@@ -28,7 +28,7 @@ async function tempDir(t: TestContext): Promise<string> {
   return root;
 }
 
-function versionOf(outcome: HostEvent | ServerEvent): string | undefined {
+function versionOf(outcome: HostEvent): string | undefined {
   return (outcome.details as { version: string }[] | undefined)?.[0]?.version;
 }
 
