@@ -4,6 +4,7 @@
  * the new source is taken but those function texts. Offsets of the patched source map back to the
  * running source (outside the replaced texts) or to the new source (inside them).
  */
+import type { SourceEdit } from '../types.js';
 
 export interface SpliceInput {
   readonly name: string;
@@ -34,6 +35,19 @@ export interface Patched {
   toNext(patchedOffset: number): number;
 }
 
+/**
+ * A patched offset outside every replaced text, as an offset of the running source.
+ * @param edits the replaced texts in source order (a plan's `edits`, or the splices)
+ */
+export function patchedToRunning(edits: readonly SourceEdit[], offset: number): number {
+  let shift = 0;
+  for (const e of edits) {
+    if (e.patchedEnd > offset) break;
+    shift += e.runningEnd - e.runningStart - (e.patchedEnd - e.patchedStart);
+  }
+  return offset + shift;
+}
+
 export function splice(running: string, next: string, inputs: readonly SpliceInput[]): Patched {
   const ordered = [...inputs].sort((a, b) => a.runningStart - b.runningStart);
   const parts: string[] = [];
@@ -58,14 +72,7 @@ export function splice(running: string, next: string, inputs: readonly SpliceInp
     splices,
     spliceAt,
     runningSpliceAt: (offset) => splices.find((s) => offset >= s.runningStart && offset < s.runningEnd),
-    toRunning: (offset) => {
-      let shift = 0;
-      for (const s of splices) {
-        if (s.patchedEnd > offset) break;
-        shift += s.runningEnd - s.runningStart - (s.patchedEnd - s.patchedStart);
-      }
-      return offset + shift;
-    },
+    toRunning: (offset) => patchedToRunning(splices, offset),
     toNext: (offset) => {
       const s = spliceAt(offset);
       return s === undefined ? -1 : s.nextStart + offset - s.patchedStart;

@@ -8,6 +8,7 @@
  * offset there is an offset of the new source too. What is left (an out-of-scope difference the
  * patch did not apply) is only the running source's.
  */
+import { patchedToRunning } from '../planner/splice.js';
 import type { SourceEdit } from '../types.js';
 
 interface Gap {
@@ -60,14 +61,7 @@ export function correspondence(running: string, next: string, patchedLength: num
     }
   }
 
-  const toRunning = (offset: number): number => {
-    let shift = 0;
-    for (const e of ordered) {
-      if (e.patchedEnd > offset) break;
-      shift += e.runningEnd - e.runningStart - (e.patchedEnd - e.patchedStart);
-    }
-    return offset + shift;
-  };
+  const toRunning = (offset: number): number => patchedToRunning(ordered, offset);
   const fromRunning = (offset: number): number | undefined => {
     let shift = 0;
     for (const e of ordered) {
