@@ -25,7 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBigPlugin, DEFAULT_FUNCTIONS, esmVariant, readTemplate, versionTag, type Template } from './lib/big-plugin.js';
-import { option, runChild } from './lib/child.js';
+import { option, runChild, settledHeap } from './lib/child.js';
+import type { ChildResult } from './reload-memory.js';
 import { printTable } from './lib/report.js';
 import { mb, median, signedMb } from './lib/stats.js';
 
@@ -37,27 +38,8 @@ const HEAP_MB = 4096;
 type Mechanism = 'hotswap' | 'dynohot' | 'hot-hook';
 const MECHANISMS: readonly Mechanism[] = ['hotswap', 'dynohot', 'hot-hook'];
 
-interface ChildResult {
-  readonly mechanism: string;
-  readonly loads: number;
-  readonly before: number;
-  readonly after: number;
-  readonly ms: number;
-  readonly retired?: number;
-}
-
-/** The same settling as lib/child.ts, inlined: the apps import nothing but node: modules and big.mjs. */
-const SETTLED_HEAP = `async function settledHeap() {
-  let last = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 10; round++) {
-    globalThis.gc();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const used = process.memoryUsage().heapUsed;
-    if (round >= 3 && Math.abs(last - used) < 64 * 1024) return used;
-    last = used;
-  }
-  return process.memoryUsage().heapUsed;
-}
+/** lib/child.ts's settling, as source: the apps import nothing but node: modules and big.mjs. */
+const SETTLED_HEAP = `${settledHeap.toString()}
 const tag = (version) => 'ver-' + String(version).padStart(6, '0');
 const loads = Number(process.argv[2]);
 const template = readFileSync(new URL('./template.txt', import.meta.url), 'utf8');

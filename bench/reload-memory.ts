@@ -29,7 +29,7 @@ const SELF = fileURLToPath(import.meta.url);
 const HEAP_MB = 4096;
 const GOAL_BYTES = 10e6;
 
-interface ChildResult {
+export interface ChildResult {
   readonly mechanism: string;
   readonly loads: number;
   readonly before: number;
