@@ -10,13 +10,11 @@
  *
  * Exits 0 only if every check held. The host is killed in every path.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDemoRun } from '../shared/demo-run.js';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
+import { type ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
 
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
 const PLUGINS = exampleSource('extension', 'plugins');
@@ -48,19 +46,11 @@ function table(answer: HostEvent): string {
   return ((answer.commands ?? []) as Listed[]).map((c) => `${c.command}=${c.by}`).sort().join(' ');
 }
 
-async function main(): Promise<boolean> {
-  const work = await mkdtemp(join(tmpdir(), 'hotswap-extension-'));
-  const outDir = join(work, 'build');
-  let host: ExampleHost | undefined;
-  const cancel = deadline(50_000, () => {
-    host?.child.kill('SIGKILL');
-    rmSync(work, { recursive: true, force: true });
-  });
-  const checks = new Checks(say);
-  try {
+function main(): Promise<boolean> {
+  return withDemoRun('hotswap-extension-', say, 50_000, async ({ outDir, checks, start }) => {
     await hotswap(['build', '--version', 'v1', shown(join(PLUGINS, 'v1', 'math')), shown(join(PLUGINS, 'v1', 'text')), outDir], say);
     // A short free delay, so the demo can show math v1 being freed.
-    host = await ExampleHost.start({
+    const host = await start({
       script: HOST,
       args: ['--plugins', outDir, '--free-delay', '200'],
       onLog: (line) => say(`  host | ${line}`),
@@ -110,12 +100,7 @@ async function main(): Promise<boolean> {
       host.logs.includes('math v1: onFree') && !host.logs.includes('text v1: onFree'),
       'generation 1 was freed: math v1 got onFree, text v1 did not (generation 2 still uses it)',
     );
-    return checks.ok;
-  } finally {
-    cancel();
-    await host?.kill();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
 runDemo(main, 'the new generation\'s extension was filled by the reloaded plugin and the carried-over one.');

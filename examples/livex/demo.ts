@@ -12,13 +12,11 @@
  *
  * Exits 0 only if every check held. The host is killed in every path.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDemoRun } from '../shared/demo-run.js';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
+import { hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
 
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
 const PLUGINS = exampleSource('livex', 'plugins');
@@ -34,18 +32,10 @@ function jobLine(job: HostEvent): string {
   return `  job | ${text(job.output)}   [fields: ${(job.fields as string[]).join(', ')}]`;
 }
 
-async function main(): Promise<boolean> {
-  const work = await mkdtemp(join(tmpdir(), 'hotswap-livex-'));
-  const outDir = join(work, 'build');
-  let host: ExampleHost | undefined;
-  const cancel = deadline(50_000, () => {
-    host?.child.kill('SIGKILL');
-    rmSync(work, { recursive: true, force: true });
-  });
-  const checks = new Checks(say);
-  try {
+function main(): Promise<boolean> {
+  return withDemoRun('hotswap-livex-', say, 50_000, async ({ outDir, checks, start }) => {
     await hotswap(['build', '--version', 'v1', shown(join(PLUGINS, 'v1', 'queue')), outDir], say);
-    host = await ExampleHost.start({
+    const host = await start({
       script: HOST,
       // Short: v1 is freed long before the jobs it scheduled fire.
       args: ['--plugins', outDir, '--free-delay', '100'],
@@ -70,7 +60,7 @@ async function main(): Promise<boolean> {
     say('v2 is built (the host does not load it yet):');
     await hotswap(['build', '--version', 'v2', shown(join(PLUGINS, 'v2', 'queue')), outDir], say);
 
-    const jobs = [2, 3, 4].map((task) => host?.next('job', (e) => e.task === task) as Promise<HostEvent>);
+    const jobs = [2, 3, 4].map((task) => host.next('job', (e) => e.task === task));
     const reloaded = host.next('reload');
     const freed = host.next('freed', (e) => e.generation === 1);
     say(`> schedule 3 ${DELAY_MS} email`);
@@ -101,12 +91,7 @@ async function main(): Promise<boolean> {
     checks.check(!host.events.some((e) => e.event === 'jobError'), 'no job failed');
     const taskNumbering = await host.ask('schedule 1 0 numbering');
     checks.check((taskNumbering.scheduled as number[])[0] === 5, 'v2 went on numbering tasks where v1 stopped (snapshot/restore)');
-    return checks.ok;
-  } finally {
-    cancel();
-    await host?.kill();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
 runDemo(main, 'jobs scheduled by v1 ran v2\'s live function, with v2\'s live type.');

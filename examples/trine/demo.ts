@@ -12,14 +12,12 @@
  *
  * Exits 0 only if every check held. The host is killed in every path.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginDetail } from 'hotswap';
+import { withDemoRun } from '../shared/demo-run.js';
 import { exampleSource, shown } from '../shared/paths.js';
-import { Checks, deadline, ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
+import { type ExampleHost, hotswap, text, type HostEvent, runDemo } from '../shared/processes.js';
 
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
 const PLUGINS = exampleSource('trine', 'plugins');
@@ -45,19 +43,11 @@ async function reload(host: ExampleHost): Promise<HostEvent> {
   return outcome;
 }
 
-async function main(): Promise<boolean> {
-  const work = await mkdtemp(join(tmpdir(), 'hotswap-trine-'));
-  const outDir = join(work, 'build');
-  let host: ExampleHost | undefined;
-  const cancel = deadline(50_000, () => {
-    host?.child.kill('SIGKILL');
-    rmSync(work, { recursive: true, force: true });
-  });
-  const checks = new Checks(say);
-  const v1 = ['alpha', 'beta', 'gamma'].map((name) => shown(join(PLUGINS, 'v1', name)));
-  try {
+function main(): Promise<boolean> {
+  return withDemoRun('hotswap-trine-', say, 50_000, async ({ outDir, checks, start }) => {
+    const v1 = ['alpha', 'beta', 'gamma'].map((name) => shown(join(PLUGINS, 'v1', name)));
     await hotswap(['build', '--version', 'v1', ...v1, outDir], say);
-    host = await ExampleHost.start({
+    const host = await start({
       script: HOST,
       args: ['--plugins', outDir, '--free-delay', '200'],
       onLog: (line) => say(`  host | ${line}`),
@@ -111,12 +101,7 @@ async function main(): Promise<boolean> {
     await hotswap(['build', '--version', 'v2', shown(join(PLUGINS, 'v2', 'alpha')), outDir], say);
     const fixed = await reload(host);
     checks.check(fixed.ok === true && fixed.summary === 'alpha v2 (unchanged), beta v1 (unchanged), gamma v1 (unchanged)', 'the same build is unchanged');
-    return checks.ok;
-  } finally {
-    cancel();
-    await host?.kill();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
 runDemo(main, 'dependents followed alpha, and a cycle was refused while the old generation served.');
