@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { Checks, deadline, ExampleHost, type StartOptions } from './processes.js';
 
 export interface DemoRun {
-  /** The demo's temp dir, and `build/` in it for the artifacts. */
-  readonly work: string;
+  /** `build/` in the demo's temp dir, for the artifacts. */
   readonly outDir: string;
   readonly checks: Checks;
   /** Starts a host that is killed when the demo ends or gives up. */
@@ -29,7 +28,6 @@ export async function withDemoRun(prefix: string, say: (line: string) => void, d
   const checks = new Checks(say);
   try {
     await steps({
-      work,
       outDir: join(work, 'build'),
       checks,
       start: async (options) => {
