@@ -30,6 +30,12 @@ export const errorCodes = [
   'HOTSWAP_ERR_FUNCTION_NOT_FOUND',
   'HOTSWAP_ERR_SIGNAL_UNSUPPORTED',
   'HOTSWAP_ERR_PROCESS_NOT_FOUND',
+  'HOTSWAP_ERR_NOT_A_HOST',
+  'HOTSWAP_ERR_HOST_NOT_FOUND',
+  'HOTSWAP_ERR_HOST_AMBIGUOUS',
+  'HOTSWAP_ERR_SIGNAL_NOT_HANDLED',
+  'HOTSWAP_ERR_RUNTIME_DIR_UNSAFE',
+  'HOTSWAP_ERR_INPUT_UNREADABLE',
   'HOTSWAP_ERR_LIVE_DATA_INVALID',
   'HOTSWAP_ERR_LIVE_TYPE_MISMATCH',
   'HOTSWAP_ERR_LIVE_FUNCTION_NOT_FOUND',
@@ -282,6 +288,67 @@ export class SignalUnsupportedError extends HotswapError<'HOTSWAP_ERR_SIGNAL_UNS
 export class ProcessNotFoundError extends HotswapError<'HOTSWAP_ERR_PROCESS_NOT_FOUND'> {
   constructor(pid: number, cause?: unknown) {
     super('HOTSWAP_ERR_PROCESS_NOT_FOUND', `no process with pid ${pid} can be signalled`, { cause });
+  }
+}
+
+/**
+ * A live process that is not known to be a hotswap host listening for a reload signal: signalling
+ * it could terminate it (SIGUSR2's default action), so nothing was sent.
+ */
+export class NotAHostError extends HotswapError<'HOTSWAP_ERR_NOT_A_HOST'> {
+  constructor(pid: number, runtimeDir: string) {
+    super(
+      'HOTSWAP_ERR_NOT_A_HOST',
+      `process ${pid} is not a hotswap host listening for a reload signal (it has no record in ${runtimeDir}); ` +
+        'nothing was sent, since the signal could terminate it. In the host, call manager.reloadOnSignal()',
+    );
+  }
+}
+
+/** No host of this user matches the name given (or, none given, no host runs at all). */
+export class HostNotFoundError extends HotswapError<'HOTSWAP_ERR_HOST_NOT_FOUND'> {
+  constructor(name: string | undefined, runtimeDir: string, running: string) {
+    const which = name === undefined ? 'no hotswap host' : `no hotswap host named "${name}"`;
+    const known = running === '' ? 'none is running' : `running: ${running}`;
+    super('HOTSWAP_ERR_HOST_NOT_FOUND', `${which} runs for this user on this machine (${known}; records in ${runtimeDir})`);
+  }
+}
+
+/** A name (or no target at all) matches several hosts. */
+export class HostAmbiguousError extends HotswapError<'HOTSWAP_ERR_HOST_AMBIGUOUS'> {
+  constructor(name: string | undefined, matches: string) {
+    const which = name === undefined ? 'no host was named and several run' : `"${name}" names several hosts`;
+    super('HOTSWAP_ERR_HOST_AMBIGUOUS', `${which}: ${matches}; give a pid`);
+  }
+}
+
+/** The host does not reload on the signal asked for: its default action could terminate it. */
+export class SignalNotHandledError extends HotswapError<'HOTSWAP_ERR_SIGNAL_NOT_HANDLED'> {
+  constructor(host: string, pid: number, signal: string, handled: readonly string[]) {
+    super(
+      'HOTSWAP_ERR_SIGNAL_NOT_HANDLED',
+      `${host} (pid ${pid}) does not reload on ${signal} (it listens for ${handled.join(', ')}); nothing was sent`,
+    );
+  }
+}
+
+/** The per-user runtime directory exists but cannot be trusted. */
+export class RuntimeDirUnsafeError extends HotswapError<'HOTSWAP_ERR_RUNTIME_DIR_UNSAFE'> {
+  constructor(dir: string, detail: string) {
+    super(
+      'HOTSWAP_ERR_RUNTIME_DIR_UNSAFE',
+      `the hotswap runtime directory ${dir} cannot be used: ${detail}; remove it, or set HOTSWAP_RUNTIME_DIR to a directory of your own`,
+    );
+  }
+}
+
+/** A file or directory named on the command line cannot be read or is not what it should be. */
+export class InputUnreadableError extends HotswapError<'HOTSWAP_ERR_INPUT_UNREADABLE'> {
+  /** The path as given. */
+  readonly path: string;
+  constructor(what: string, path: string, detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_INPUT_UNREADABLE', `${what} ${path} ${detail}`, { cause });
+    this.path = path;
   }
 }
 

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   AlreadyLoadedError,
+  describe,
   isHotswapError,
   type HotswapError,
   InvalidArgumentError,
@@ -16,6 +17,7 @@ import {
   PluginEvaluationError,
   StaticReloadError,
 } from '../errors.js';
+import { announceReloadSignal } from '../discovery/announce.js';
 import { reloadEndChannel, reloadStartChannel, type ReloadKind } from './diagnostics.js';
 import { artifactCandidates, staticCandidates } from './candidates.js';
 import type { Generation, PluginHandle } from './generation.js';
@@ -211,7 +213,16 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       if (this.#closed) return;
       this.reload(data).catch((error: unknown) => this.#options.logger.error(String(error)));
     });
+    // The record lets `hotswap reload` find this process and know it is safe to signal.
+    let unannounce = (): void => {};
+    try {
+      unannounce = announceReloadSignal(signal);
+    } catch (error) {
+      this.#options.logger.warn(`reloading on ${signal}, but \`hotswap reload\` will not find this process: ${describe(error)}`);
+    }
     const remove = (): void => {
+      // Unannounced first: the record must never name a signal the process no longer handles.
+      unannounce();
       stop();
       this.#signalListeners.delete(remove);
     };

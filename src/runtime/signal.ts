@@ -1,5 +1,5 @@
 /**
- * Reload on a POSIX signal (what `hotswap reload --pid` sends).
+ * Reload on a POSIX signal (what `hotswap reload` sends, to hosts that announced it).
  *
  * SIGUSR2 by default: Node.js reserves SIGUSR1 to start its inspector, and a listener on SIGUSR1
  * disables that. Windows has no user signals: there, call `manager.reload()` from a trigger of
