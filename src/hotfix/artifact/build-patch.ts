@@ -7,12 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HotfixInvalidError } from '../../errors.js';
+import { readInput } from '../../inputs.js';
 import { sha256 } from '../source.js';
 import { parsePayload, sourceMappingUrl } from '../../source-map/payload.js';
 import type { Patch, PatchFile, ScopeSelector } from '../types.js';
 
 export interface PatchSourcePair {
-  /** The file as the running process loaded it (absolute path, or a path relative to the app's root). */
+  /**
+   * The file as the running process loaded it: a path relative to the app's root (what the engine's
+   * `root` option resolves it against, so a patch applies wherever the app runs), or an absolute path.
+   */
   readonly file: string;
   /** Where to read the source that runs now (often the same path, from a copy of the release). */
   readonly runningPath: string;
@@ -66,12 +70,17 @@ export async function buildPatch(options: BuildPatchOptions): Promise<Patch> {
   if (options.files.length === 0) throw new HotfixInvalidError('a patch needs at least one changed file');
   const files: PatchFile[] = [];
   for (const pair of options.files) {
-    const [running, next] = await Promise.all([readFile(pair.runningPath, 'utf8'), readFile(pair.newPath, 'utf8')]);
+    // The changed file first: a mistyped name is reported as itself, not as a missing copy of it.
+    const next = await readInput('the changed file', pair.newPath, 'give the path of a file of the new code');
+    const running = await readInput('the running copy of', pair.runningPath, `the base directory must hold the code that runs now, in the same layout (for ${pair.file})`);
     if (running === next) throw new HotfixInvalidError(`${pair.file}: the new source is the same as the running one`);
     const sourceMap = options.sourceMaps === false ? undefined : await separateSourceMap(pair.file, pair.newPath, next);
     files.push({ file: pair.file, baseHash: sha256(running), source: next, ...(sourceMap === undefined ? {} : { sourceMap }) });
   }
-  const init = options.initPath === undefined ? undefined : (await readFile(options.initPath, 'utf8')).trim();
+  const init =
+    options.initPath === undefined
+      ? undefined
+      : (await readInput('the init file', options.initPath, 'give a file holding one function, run once when the patch is applied')).trim();
   return {
     version: options.version,
     files,
