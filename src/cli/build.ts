@@ -1,11 +1,13 @@
 /** `hotswap build [options] <pluginDir...> <outputDir>` */
-import type { Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import { buildPlugins, linkPluginsStatically, watchPlugins } from '../build/index.js';
 import { cliLogger, formatBuildLine, formatLinkLines, printError } from './report.js';
 
 interface BuildCommandOptions {
   version?: string;
   bundleDeps: boolean;
+  sourceMap: boolean;
+  /** The alias --no-sourcemap (the spelling of earlier versions). */
   sourcemap: boolean;
   watch: boolean;
   verbose: boolean;
@@ -19,9 +21,18 @@ export function registerBuildCommand(program: Command): void {
     .description('bundle each plugin directory into a versioned artifact and manifest in the output directory')
     .usage('[options] <pluginDir...> <outputDir>')
     .argument('<paths...>', 'one or more plugin directories, then the output directory')
+    // One variadic argument in the parser (commander allows no argument after a variadic one),
+    // shown in the help as the two it really is.
+    .configureHelp({
+      visibleArguments: () => [
+        new Argument('<pluginDir...>', 'one or more plugin directories (each with a root module index.ts)'),
+        new Argument('<outputDir>', 'where the artifacts and manifests are written'),
+      ],
+    })
     .option('--version <label>', 'version label written into the manifests (default: first 12 hex digits of the sha256)')
     .option('--bundle-deps', 'bundle npm dependencies into the artifact instead of leaving them to the host', false)
-    .option('--no-sourcemap', 'do not embed a source map')
+    .option('--no-source-map', 'do not embed a source map')
+    .addOption(new Option('--no-sourcemap', 'alias of --no-source-map').hideHelp())
     .option('--watch', 'rebuild a plugin whenever one of its files changes, until interrupted', false)
     .option('--live-prefix <prefix>', 'name prefix of live functions and types, matched ignoring case (default: "live_")')
     .option(
@@ -41,15 +52,16 @@ export function registerBuildCommand(program: Command): void {
         logger: cliLogger(options.verbose),
       };
       const print = (line: string): void => void process.stdout.write(line + '\n');
+      const sourceMap = options.sourceMap && options.sourcemap;
       if (options.staticLinking) {
         // Statically linked code is compiled by the host's own build: these options have no meaning.
-        const unused = [options.watch && '--watch', options.bundleDeps && '--bundle-deps', !options.sourcemap && '--no-sourcemap'];
+        const unused = [options.watch && '--watch', options.bundleDeps && '--bundle-deps', !sourceMap && '--no-source-map'];
         const given = unused.filter((flag): flag is string => typeof flag === 'string');
         if (given.length > 0) command.error(`error: ${given.join(', ')} cannot be used with --static-linking`);
         for (const line of formatLinkLines(await linkPluginsStatically(common))) print(line);
         return;
       }
-      const artifacts = { ...common, bundleDeps: options.bundleDeps, sourcemap: options.sourcemap };
+      const artifacts = { ...common, bundleDeps: options.bundleDeps, sourcemap: sourceMap };
       if (!options.watch) {
         for (const result of await buildPlugins(artifacts)) print(formatBuildLine(result));
         return;

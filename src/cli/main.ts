@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `hotswap` command. Parsing and printing only: the work is done by src/build (and later src/control). */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { HOTSWAP_VERSION } from '../version.js';
 import { registerBuildCommand } from './build.js';
-import { printError } from './report.js';
+import { EXIT_USAGE, exitCodeFor, printError } from './report.js';
 import { registerHotfixCommand } from './hotfix.js';
 import { registerReloadCommand } from './reload.js';
 import { registerRunCommand } from './run.js';
@@ -14,7 +14,10 @@ export function createProgram(): Command {
     .version(HOTSWAP_VERSION, '-V, --version', 'print the hotswap version')
     // Without this, `hotswap build --version 1.2` would print hotswap's version: program options
     // would be recognised after the subcommand too.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Commander's own exits (usage errors, --help, --version) become throws, so that they get
+    // the documented exit codes below; set before the subcommands, which inherit it.
+    .exitOverride();
   registerBuildCommand(program);
   registerReloadCommand(program);
   registerRunCommand(program);
@@ -25,6 +28,11 @@ export function createProgram(): Command {
 try {
   await createProgram().parseAsync(process.argv);
 } catch (error) {
-  printError(error);
-  process.exitCode = 1;
+  if (error instanceof CommanderError) {
+    // Commander printed the message (or the help) already.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    printError(error);
+    process.exitCode = exitCodeFor(error);
+  }
 }

@@ -3,6 +3,27 @@ import { HotswapError } from '../errors.js';
 import type { BuildLogger, PluginBuildResult, StaticLinkResult } from '../build/index.js';
 import { formatBytes } from '../build/format-bytes.js';
 
+/** Exit codes of every verb: 0 done, 1 refused or failed, 2 usage error, 3 target not found. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_TARGET_NOT_FOUND = 3;
+
+/** The exit code for an error a verb threw. */
+export function exitCodeFor(error: unknown): number {
+  if (!(error instanceof HotswapError)) return EXIT_FAILED;
+  switch (error.code) {
+    case 'HOTSWAP_ERR_PROCESS_NOT_FOUND':
+    case 'HOTSWAP_ERR_HOST_NOT_FOUND':
+    case 'HOTSWAP_ERR_NOT_A_HOST':
+      return EXIT_TARGET_NOT_FOUND;
+    case 'HOTSWAP_ERR_INVALID_ARGUMENT':
+    case 'HOTSWAP_ERR_HOST_AMBIGUOUS':
+      return EXIT_USAGE;
+    default:
+      return EXIT_FAILED;
+  }
+}
+
 /** User faults (every HotswapError) get one `error CODE: message` block, no stack; bugs keep theirs. */
 export function printError(error: unknown): void {
   if (error instanceof HotswapError) {

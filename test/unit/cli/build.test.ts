@@ -54,6 +54,25 @@ test('--version after the subcommand is the version label, not hotswap\'s own --
   assert.equal(own.stdout.trim(), HOTSWAP_VERSION);
 });
 
+test('--no-source-map (and its alias --no-sourcemap) leaves the map out; --help names the two arguments', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  writePlugin(tmp.path, 'p', { 'index.ts': PLUGIN });
+  for (const flag of ['--no-source-map', '--no-sourcemap']) {
+    const run = await runCli(['build', flag, 'p', 'out'], tmp.path);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(readManifest(join(tmp.path, 'out'), 'p').sourcemap, false, flag);
+  }
+  const mapped = await runCli(['build', 'p', 'out'], tmp.path);
+  assert.equal(mapped.code, 0, mapped.stderr);
+  assert.equal(readManifest(join(tmp.path, 'out'), 'p').sourcemap, true);
+
+  const help = await runCli(['build', '--help'], tmp.path);
+  assert.match(help.stdout, /Arguments:\n\s+pluginDir\s+one or more plugin directories[^]*\n\s+outputDir\s+where the artifacts/);
+  assert.match(help.stdout, /--no-source-map/);
+  assert.doesNotMatch(help.stdout, /paths/);
+});
+
 test('--verbose logs what is built to stderr', async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
@@ -90,7 +109,7 @@ test('build needs a plugin directory and an output directory', async (t) => {
   t.after(tmp.cleanup);
   writePlugin(tmp.path, 'p', { 'index.ts': PLUGIN });
   const run = await runCli(['build', 'p'], tmp.path);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2, 'a usage error');
   assert.match(run.stderr, /output directory/);
 });
 
@@ -115,7 +134,7 @@ test('--live-prefix sets the prefix the live names are found by', async (t) => {
   assert.deepEqual(readManifest(join(tmp.path, 'out'), 'p').live, { prefix: 'hot', functions: ['HOT_send'], types: ['HotType'] });
 
   const invalid = await runCli(['build', '--live-prefix', 'no-way', 'p', 'out'], tmp.path);
-  assert.equal(invalid.code, 1);
+  assert.equal(invalid.code, 2, 'a usage error');
   assert.match(invalid.stderr, /^error HOTSWAP_ERR_INVALID_ARGUMENT: invalid livePrefix: /);
 });
 
@@ -165,9 +184,9 @@ test('--static-linking refuses options that only apply to artifacts', async (t) 
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   writePlugin(tmp.path, 'p', { 'index.ts': PLUGIN });
-  for (const flag of ['--watch', '--bundle-deps', '--no-sourcemap']) {
+  for (const [flag, named] of [['--watch'], ['--bundle-deps'], ['--no-source-map'], ['--no-sourcemap', '--no-source-map']] as const) {
     const run = await runCli(['build', '--static-linking', flag, 'p', 'out'], tmp.path);
-    assert.equal(run.code, 1, flag);
-    assert.match(run.stderr, new RegExp(`${flag} cannot be used with --static-linking`));
+    assert.equal(run.code, 2, flag);
+    assert.match(run.stderr, new RegExp(`${named ?? flag} cannot be used with --static-linking`));
   }
 });

@@ -118,7 +118,7 @@ test('hotswap reload never signals a process that is not a listening hotswap hos
   const box = sandbox(t);
   const bystander = await start(t, box, BYSTANDER);
   const result = await reload(box, [String(bystander.pid)]);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 3, 'target not found');
   assert.match(result.stderr, new RegExp(`^error HOTSWAP_ERR_NOT_A_HOST: process ${bystander.pid} is not a hotswap host`));
   assert.equal(result.stdout, '');
   // Still alive: SIGUSR2's default action would have terminated it.
@@ -139,22 +139,23 @@ test('hotswap reload refuses a signal the host does not listen for', { skip: noS
 test('hotswap reload: unknown names, several hosts, and dead pids are refused with codes', { skip: noSignals }, async (t) => {
   const box = sandbox(t);
   const none = await reload(box, []);
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 3, 'target not found');
   assert.match(none.stderr, /^error HOTSWAP_ERR_HOST_NOT_FOUND: no hotswap host runs for this user on this machine \(none is running/);
 
   const first = await start(t, box, HOST);
   const second = await start(t, box, HOST);
   const unknown = await reload(box, ['no-such-host']);
+  assert.equal(unknown.code, 3, 'target not found');
   assert.match(unknown.stderr, /^error HOTSWAP_ERR_HOST_NOT_FOUND: no hotswap host named "no-such-host" .*running: reload-test-host \(pid \d+\), reload-test-host/);
   for (const args of [[], ['reload-test-host']]) {
     const ambiguous = await reload(box, args);
-    assert.equal(ambiguous.code, 1);
+    assert.equal(ambiguous.code, 2, 'a usage error: the target must be made precise');
     assert.match(ambiguous.stderr, new RegExp(`^error HOTSWAP_ERR_HOST_AMBIGUOUS: .*pid ${first.pid}.*pid ${second.pid}.*give a pid`));
   }
 
   const pid = await deadPid();
   const dead = await reload(box, [String(pid)]);
-  assert.equal(dead.code, 1);
+  assert.equal(dead.code, 3, 'target not found');
   assert.equal(dead.stderr, `error HOTSWAP_ERR_PROCESS_NOT_FOUND: no process with pid ${pid} can be signalled\n`);
 });
 
