@@ -2,18 +2,26 @@
  * `hotswap run <app.ts> [args...]`: runs a TypeScript (or JavaScript) program through hotswap's
  * own loader, with source maps on, so its .ts files can be hot-fixed later. The program runs in a
  * child Node.js process (the loader must be registered before the program's first import); its
- * exit code and the signals sent to `hotswap run` are passed through.
+ * exit code and the signals sent to `hotswap run` are passed through. A runner killed hard
+ * (SIGKILL) passes nothing on: the program then sees its lifeline (lifeline.ts) end and gets a
+ * SIGTERM itself, so it does not outlive the runner.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'];
 
 /** The `--import` argument that registers the TypeScript loader. */
 export function registerModulePath(): string {
   return fileURLToPath(new URL('../typescript/register.js', import.meta.url));
+}
+
+/** The `--import` argument that holds the lifeline in the program. */
+function lifelineModulePath(): string {
+  return fileURLToPath(new URL('./lifeline-preload.js', import.meta.url));
 }
 
 export function registerRunCommand(program: Command): void {
@@ -24,15 +32,24 @@ export function registerRunCommand(program: Command): void {
     .argument('[args...]', 'arguments for the program')
     .passThroughOptions()
     .action(async (entry: string, args: string[]) => {
-      const child = spawn(process.execPath, ['--enable-source-maps', '--import', registerModulePath(), entry, ...args], {
-        stdio: 'inherit',
+      // The lifeline first, so that it is held even while the loader starts.
+      const nodeArgs = ['--enable-source-maps', '--import', lifelineModulePath(), '--import', registerModulePath()];
+      const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
+        stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+        env: { ...process.env, [LIFELINE_ENV]: String(LIFELINE_FD) },
       });
+      const lifeline = child.stdio[LIFELINE_FD];
+      // The program going first ends the pipe from its side: nothing to report.
+      lifeline?.on('error', () => {});
       const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
       if (process.platform !== 'win32') for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
       const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
         child.on('exit', (c, s) => resolve([c, s])),
       );
       for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+      // Done with it: the runner must not wait for the pipe's end, which a grandchild the program
+      // handed fd 3 on to would hold open.
+      lifeline?.destroy();
       // A child killed by a signal exits, as a shell reports it, with 128 + the signal number.
       process.exitCode = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
     });
