@@ -8,21 +8,17 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { requireFile } from '../inputs.js';
 import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'];
 
+// `--import` arguments as file: URLs: a Windows path (C:\...) would be read as a URL scheme.
 /** The `--import` argument that registers the TypeScript loader. */
-export function registerModulePath(): string {
-  return fileURLToPath(new URL('../typescript/register.js', import.meta.url));
-}
-
+const REGISTER_MODULE = new URL('../typescript/register.js', import.meta.url).href;
 /** The `--import` argument that holds the lifeline in the program. */
-function lifelineModulePath(): string {
-  return fileURLToPath(new URL('./lifeline-preload.js', import.meta.url));
-}
+const LIFELINE_MODULE = new URL('./lifeline-preload.js', import.meta.url).href;
 
 export function registerRunCommand(program: Command): void {
   program
@@ -33,7 +29,8 @@ export function registerRunCommand(program: Command): void {
     .passThroughOptions()
     .action(async (entry: string, args: string[]) => {
       // The lifeline first, so that it is held even while the loader starts.
-      const nodeArgs = ['--enable-source-maps', '--import', lifelineModulePath(), '--import', registerModulePath()];
+      requireFile('the program', entry, 'give the path of the .ts or .js file to run');
+      const nodeArgs = ['--enable-source-maps', '--import', LIFELINE_MODULE, '--import', REGISTER_MODULE];
       const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
         stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
         env: { ...process.env, [LIFELINE_ENV]: String(LIFELINE_FD) },

@@ -106,4 +106,11 @@ describe('hotswap run', () => {
       assert.equal((JSON.parse(run.stdout) as { lifeline: string | null }).lifeline, null);
     }
   });
+
+  it('refuses a program file that does not exist with a coded error, before starting anything', async (t) => {
+    const run = start(t, ['sever.ts']);
+    const ended = await within(run.closed, START_MS, () => 'hotswap run of a missing file did not end');
+    assert.deepEqual(ended, { code: 1, signal: null });
+    assert.match(run.stderr, /^error HOTSWAP_ERR_INPUT_UNREADABLE: the program sever\.ts does not exist: give the path of the \.ts or \.js file to run\n$/);
+  });
 });
