@@ -39,6 +39,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_LIVE_DATA_INVALID',
   'HOTSWAP_ERR_LIVE_TYPE_MISMATCH',
   'HOTSWAP_ERR_LIVE_FUNCTION_NOT_FOUND',
+  'HOTSWAP_ERR_LIVE_JOBS_ORPHANED',
   'HOTSWAP_ERR_UNKNOWN_DEPENDENCY',
   'HOTSWAP_ERR_CYCLIC_DEPENDENCY',
   'HOTSWAP_ERR_RELOADABLE_DEPENDENCY',
@@ -379,6 +380,34 @@ export class LiveFunctionNotFoundError extends HotswapError<'HOTSWAP_ERR_LIVE_FU
       `no live function "${fn}" in generation ${generation}: no plugin exports it any more`,
     );
     this.fn = fn;
+  }
+}
+
+/**
+ * A reload would remove live functions that pending live jobs name: the jobs would fail when they
+ * fire. Refused before the swap; the current generation and its jobs are untouched.
+ */
+export class LiveJobsOrphanedError extends HotswapError<'HOTSWAP_ERR_LIVE_JOBS_ORPHANED'> {
+  /** The live functions the next generation no longer has, each with the plugin exporting it now. */
+  readonly functions: readonly { readonly fn: string; readonly plugin: string | undefined }[];
+  /** The pending jobs that name them, oldest first. */
+  readonly jobs: readonly { readonly id: number; readonly fn: string }[];
+  constructor(
+    functions: readonly { readonly fn: string; readonly plugin: string | undefined }[],
+    jobs: readonly { readonly id: number; readonly fn: string }[],
+  ) {
+    const owners = new Set(functions.map((f) => f.plugin));
+    const named = functions.map((f) => `"${f.fn}"${f.plugin === undefined ? '' : ` (plugin ${f.plugin})`}`).join(', ');
+    const shown = 10;
+    const ids = jobs.slice(0, shown).map((j) => j.id).join(', ') + (jobs.length > shown ? `, and ${jobs.length - shown} more` : '');
+    super(
+      'HOTSWAP_ERR_LIVE_JOBS_ORPHANED',
+      `the new generation has no live function ${named}, and ${jobs.length} pending live job(s) name it (job ids ${ids}): ` +
+        'let those jobs run, or cancel them (jobs.cancel(id)), before reloading without it',
+      { plugin: owners.size === 1 ? [...owners][0] : undefined },
+    );
+    this.functions = functions;
+    this.jobs = jobs;
   }
 }
 

@@ -13,11 +13,13 @@ export type {
   LiveFunction,
   LiveJobs,
   LiveType,
+  PendingJob,
   PluginContext,
   PluginDefinition,
   Vault,
 } from './plugin/definition.js';
 export type {
+  FreedGenerationInfo,
   GenerationInfo,
   PluginDetail,
   PluginManagerOptions,

@@ -6,7 +6,8 @@
  *    extension (command table) of generation 1;
  * 3. builds ONLY math v2, and reloads the host with the real `hotswap reload --pid`;
  * 4. asks again: generation 2's table has math v2's commands AND text v1's, because text, carried
- *    over unchanged, got onVault with the new table; math v1 is freed, text v1 is not.
+ *    over unchanged, got onVault with the new table; math v1 is freed, text v1 is not, and the
+ *    `freed` event of generation 1 lists math v1 only.
  *
  * Exits 0 only if every check held. The host is killed in every path.
  */
@@ -95,11 +96,14 @@ function main(): Promise<boolean> {
     const upper2 = await ask(host, 'upper still here');
     checks.check(upper2.result === 'STILL HERE' && upper2.by === 'text v1' && upper2.generation === 2, 'upper still answers, from text v1, in generation 2');
 
-    await freed;
+    const freedEvent = await freed;
+    const freedPlugins = ((freedEvent.plugins ?? []) as { name: string; version: string }[]).map((p) => `${p.name} ${p.version}`);
+    say(`  freed: generation ${text(freedEvent.generation)}: ${freedPlugins.join(', ')}`);
     checks.check(
       host.logs.includes('math v1: onFree') && !host.logs.includes('text v1: onFree'),
       'generation 1 was freed: math v1 got onFree, text v1 did not (generation 2 still uses it)',
     );
+    checks.check(freedPlugins.join(', ') === 'math v1', 'the freed event lists math v1 only: text v1 lives on in generation 2');
   });
 }
 

@@ -5,8 +5,8 @@
  *
  * The protocol a driver (demo.ts, the end-to-end tests) reads:
  *   {"event":"ready","pid":123,"signal":"SIGUSR2"}              once, after the first load
- *   {"event":"reload","ok":true,"generation":2,"summary":...}    after every load and reload
- *   {"event":"freed","generation":1,"plugins":[...]}             when an old generation was freed
+ *   {"event":"reload","ok":true,"changed":true,"generation":2,"summary":...}   after every load and reload
+ *   {"event":"freed","generation":1,"plugins":[...]}   when an old generation was freed (plugins: the versions freed with it)
  *   {"event":"answer","n":3,"command":"add 2 3",...}            the answer to the n-th command line
  *   {"event":"jobError","id":4,"fn":"live_x","error":...}       a live job failed (manager 'jobError')
  * Plugins print plain text on the same stream; a driver shows those lines as logs.
@@ -23,7 +23,7 @@ export function emit(event: string, fields: Record<string, unknown> = {}): void 
 /** A reload outcome as plain JSON fields (the error object itself does not serialise). */
 export function outcomeFields(outcome: ReloadOutcome): Record<string, unknown> {
   return outcome.ok
-    ? { ok: true, generation: outcome.generation, summary: outcome.summary, details: outcome.details, durationMs: outcome.durationMs }
+    ? { ok: true, changed: outcome.changed, generation: outcome.generation, summary: outcome.summary, details: outcome.details, durationMs: outcome.durationMs }
     : { ok: false, stage: outcome.stage, plugin: outcome.plugin, code: outcome.error.code, message: outcome.error.message };
 }
 

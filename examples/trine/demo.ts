@@ -8,7 +8,7 @@
  *    gamma reaches alpha v2;
  * 3. builds an alpha that imports gamma: the reload is refused, `cyclic dependency detected:
  *    alpha -> gamma -> beta -> alpha`, and generation 2 keeps serving;
- * 4. puts alpha v2's build back: the next reload finds nothing changed.
+ * 4. puts alpha v2's build back: the next reload finds nothing changed, and generation 2 stays.
  *
  * Exits 0 only if every check held. The host is killed in every path.
  */
@@ -100,7 +100,13 @@ function main(): Promise<boolean> {
     say('alpha v2 built again (fixing the build): nothing to reload:');
     await hotswap(['build', '--version', 'v2', shown(join(PLUGINS, 'v2', 'alpha')), outDir], say);
     const fixed = await reload(host);
-    checks.check(fixed.ok === true && fixed.summary === 'alpha v2 (unchanged), beta v1 (unchanged), gamma v1 (unchanged)', 'the same build is unchanged');
+    checks.check(
+      fixed.ok === true &&
+        fixed.changed === false &&
+        fixed.generation === 2 &&
+        fixed.summary === 'nothing changed: alpha v2 (unchanged), beta v1 (unchanged), gamma v1 (unchanged)',
+      'the same build changes nothing: no generation is built, generation 2 stays current',
+    );
   });
 }
 

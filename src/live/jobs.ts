@@ -5,7 +5,7 @@
  * version 2's code if a reload happened in between, and version 1 can be collected meanwhile.
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { JobId, LiveJobs } from '../plugin/definition.js';
+import type { JobId, LiveJobs, PendingJob } from '../plugin/definition.js';
 import { check } from './data.js';
 
 /** Calls live function `fn` of the current generation; throws LiveFunctionNotFoundError if none. */
@@ -14,10 +14,16 @@ export type LiveCaller = (fn: string, data: unknown) => unknown;
 /** Told about a job whose function was missing, threw or rejected. */
 export type JobErrorHandler = (error: unknown, job: { readonly id: JobId; readonly fn: string }) => void;
 
+interface Scheduled {
+  readonly fn: string;
+  readonly timer: NodeJS.Timeout;
+}
+
 export class LiveJobScheduler implements LiveJobs {
   readonly #call: LiveCaller;
   readonly #onError: JobErrorHandler;
-  readonly #timers = new Map<JobId, NodeJS.Timeout>();
+  /** Pending jobs in the order they were scheduled (a Map keeps insertion order). */
+  readonly #jobs = new Map<JobId, Scheduled>();
   #nextId = 1;
 
   constructor(call: LiveCaller, onError: JobErrorHandler) {
@@ -34,30 +40,36 @@ export class LiveJobScheduler implements LiveJobs {
     check(data);
     const id = this.#nextId++;
     // The callback closes over the name, the plain data and this scheduler only: no plugin code.
-    this.#timers.set(id, setTimeout(() => this.#fire(id, fn, data), delayMs));
+    this.#jobs.set(id, { fn, timer: setTimeout(() => this.#fire(id, fn, data), delayMs) });
     return id;
   }
 
   cancel(id: JobId): boolean {
-    const timer = this.#timers.get(id);
-    if (timer === undefined) return false;
-    clearTimeout(timer);
-    this.#timers.delete(id);
+    const job = this.#jobs.get(id);
+    if (job === undefined) return false;
+    clearTimeout(job.timer);
+    this.#jobs.delete(id);
     return true;
   }
 
   get pending(): number {
-    return this.#timers.size;
+    return this.#jobs.size;
+  }
+
+  list(fn?: string): PendingJob[] {
+    const jobs: PendingJob[] = [];
+    for (const [id, job] of this.#jobs) if (fn === undefined || job.fn === fn) jobs.push({ id, fn: job.fn });
+    return jobs;
   }
 
   /** Cancels every pending job (the manager is closing). */
   cancelAll(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    for (const job of this.#jobs.values()) clearTimeout(job.timer);
+    this.#jobs.clear();
   }
 
   #fire(id: JobId, fn: string, data: unknown): void {
-    this.#timers.delete(id);
+    this.#jobs.delete(id);
     const job = { id, fn };
     try {
       const result = this.#call(fn, data);

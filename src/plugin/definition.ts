@@ -39,6 +39,14 @@ export interface LiveJobs {
   cancel(id: JobId): boolean;
   /** Jobs scheduled and not yet run. */
   readonly pending: number;
+  /** The jobs scheduled and not yet run, oldest first; with `fn`, only those that name it. */
+  list(fn?: string): PendingJob[];
+}
+
+/** A live job waiting to fire: its id and the name of the live function it will call. */
+export interface PendingJob {
+  readonly id: JobId;
+  readonly fn: string;
 }
 
 /**

@@ -7,6 +7,7 @@ export type {
   LiveFunction,
   LiveJobs,
   LiveType,
+  PendingJob,
   PluginContext,
   PluginDefinition,
   PluginFunctions,

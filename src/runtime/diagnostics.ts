@@ -2,6 +2,9 @@
  * diagnostics_channel events, for tracing and metrics without a logger:
  * - `hotswap:reload:start` `{ generation, kind }` when a load or reload begins;
  * - `hotswap:reload:end` `{ generation, kind, outcome }` when it has an outcome.
+ * `generation` is the id the attempt's generation gets if one is built (it pairs start and end); a
+ * reload that finds nothing changed builds none, its outcome names the current generation, and the
+ * next attempt is given the same id.
  */
 import { channel } from 'node:diagnostics_channel';
 import type { ReloadOutcome } from './options.js';

@@ -29,7 +29,7 @@ import type { Vault } from '../plugin/definition.js';
 import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
 import {
   resolveOptions,
-  type GenerationInfo,
+  type FreedGenerationInfo,
   type PluginManagerOptions,
   type ReloadOutcome,
   type ResolvedOptions,
@@ -44,8 +44,8 @@ import { summarizeDetails } from './summary.js';
 export interface PluginManagerEvents {
   /** After every load or reload, with its outcome. */
   reload: [outcome: ReloadOutcome];
-  /** After a replaced generation was freed and its onFree hooks ran. */
-  freed: [generation: GenerationInfo];
+  /** After a replaced generation was freed and its onFree hooks ran: the versions it freed. */
+  freed: [generation: FreedGenerationInfo];
   /** A live job's function was missing, threw or rejected when it fired. */
   jobError: [error: unknown, job: { readonly id: number; readonly fn: string }];
 }
@@ -309,11 +309,23 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
         data,
         attempt,
       });
-      this.#swap(next.generation);
-      if (kind === 'reload') this.#reloadCount++;
-      const summary = summarizeDetails(next.details);
-      outcome = { ok: true, generation: id, details: next.details, summary, durationMs: performance.now() - startedAt };
-      this.#options.logger.info(`generation ${id} is current: ${summary}`);
+      if (next.generation === undefined) {
+        // Nothing changed: the current generation stays, and the id is given back for the next one
+        // (one load or reload runs at a time, so nothing took it meanwhile).
+        this.#nextId = id;
+        const current = this.#current as Generation<Ext>;
+        const summary = `nothing changed: ${summarizeDetails(next.details)}`;
+        const durationMs = performance.now() - startedAt;
+        outcome = { ok: true, changed: false, generation: current.id, details: next.details, summary, durationMs };
+        this.#options.logger.info(`${kind} found nothing changed: generation ${current.id} stays current`);
+      } else {
+        this.#swap(next.generation);
+        if (kind === 'reload') this.#reloadCount++;
+        const summary = summarizeDetails(next.details);
+        const durationMs = performance.now() - startedAt;
+        outcome = { ok: true, changed: true, generation: id, details: next.details, summary, durationMs };
+        this.#options.logger.info(`generation ${id} is current: ${summary}`);
+      }
     } catch (thrown) {
       const failure = thrown instanceof StageError ? thrown : new StageError('load', asHotswapError(thrown));
       // Free what this attempt loaded, newest first; the current generation was never touched.

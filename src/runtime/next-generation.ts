@@ -1,6 +1,7 @@
 /**
- * Building the next generation on the side: choose which plugins load and which carry over, order
- * them by dependency, run onLoad and export, hand state over, build the vault, run onVault and
+ * Building the next generation on the side: choose which plugins load and which carry over (and
+ * stop there if nothing changed), order them by dependency, run onLoad and export, hand state over,
+ * build the vault (refusing one that lacks a live function pending jobs name), run onVault and
  * onInit, ask onReload. Nothing here touches the current generation; a failure at any stage frees
  * what this attempt loaded and leaves everything else as it was.
  */
@@ -20,6 +21,7 @@ import { Generation } from './generation.js';
 import { runHook } from './hooks.js';
 import type { PluginInstance } from './instance.js';
 import type { PluginDetail, ReloadStage, ResolvedOptions } from './options.js';
+import { orphanedJobs } from './orphaned-jobs.js';
 import { GenerationVault } from './vault.js';
 
 /** A failure at one stage; the builder throws it, the manager turns it into an outcome. */
@@ -41,7 +43,8 @@ export interface Candidate {
 }
 
 export interface NextGeneration<Ext> {
-  readonly generation: Generation<Ext>;
+  /** Undefined when nothing changed: every plugin would be carried over and none removed. */
+  readonly generation: Generation<Ext> | undefined;
   readonly details: PluginDetail[];
 }
 
@@ -73,6 +76,11 @@ export async function atStage<T>(stage: ReloadStage, plugin: string | undefined,
 export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promise<NextGeneration<Ext>> {
   const { id, current, options, attempt } = build;
   const chosen = await choosePlugins(build);
+  // Nothing new, changed or removed: the next generation would be the current one again, so none is
+  // built (no hook runs, no generation id is used).
+  if (current !== undefined && chosen.details.every((d) => d.status === 'unchanged' || d.status === 'not reloadable')) {
+    return { generation: undefined, details: orderDetails(chosen.details, [...current.instances.keys()]) };
+  }
   const nodes: GraphNode[] = [...chosen.instances.values()];
   const order = await atStage('dependencies', undefined, () => dependencyOrder(nodes));
   const instances = new Map(order.map((name) => [name, chosen.instances.get(name) as PluginInstance]));
@@ -112,6 +120,13 @@ export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promis
   });
   const vault = await atStage('vault', undefined, () => new GenerationVault(id, extension, instances.values(), build.jobs));
   const generation = new Generation<Ext>(id, instances, vault);
+  // Checked here, before any hook sees the new vault, and again last: the generation still serving
+  // may schedule jobs while the hooks below run.
+  const refuseOrphanedJobs = (): void => {
+    const error = orphanedJobs(current, vault.liveFuncs, build.jobs);
+    if (error !== undefined) throw new StageError('vault', error);
+  };
+  refuseOrphanedJobs();
 
   // onVault for every plugin (carried-over ones too, so the new extension is complete), then onInit for new ones.
   const carriedWithNewVault: PluginInstance[] = [];
@@ -134,6 +149,7 @@ export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promis
       );
     }
     await askHost(generation, current, options);
+    refuseOrphanedJobs();
   } catch (error) {
     if (current !== undefined) await restoreVaults(carriedWithNewVault, current, options);
     throw error;

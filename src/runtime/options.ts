@@ -13,6 +13,17 @@ export interface GenerationInfo {
   readonly plugins: readonly { readonly name: string; readonly version: string; readonly sha256: string }[];
 }
 
+/**
+ * A replaced generation once freed, as the manager's `freed` event reports it. `plugins` lists the
+ * versions freed with it (their onFree ran, if they have one), in load order; a version a newer
+ * generation still uses (carried over) is not listed: it is freed with the last generation that
+ * holds it, and listed there.
+ */
+export interface FreedGenerationInfo {
+  readonly id: number;
+  readonly plugins: GenerationInfo['plugins'];
+}
+
 export interface PluginManagerOptions<Ext = Record<string, unknown>> {
   /**
    * Directory holding the manifests and artifacts that `hotswap build` wrote. Required unless
@@ -170,10 +181,18 @@ export interface PluginDetail {
 
 export interface ReloadSuccess {
   readonly ok: true;
+  /**
+   * False when the reload found nothing new, changed or removed: no generation was built, no hook
+   * ran, and `generation` is the one that was already current.
+   */
+  readonly changed: boolean;
   /** Id of the generation now current. */
   readonly generation: number;
   readonly details: readonly PluginDetail[];
-  /** The details in one readable line: `alpha v1 -> v2, beta v1 (unchanged)`. */
+  /**
+   * The details in one readable line: `alpha v1 -> v2, beta v1 (unchanged)`; prefixed with
+   * `nothing changed: ` when `changed` is false.
+   */
   readonly summary: string;
   readonly durationMs: number;
 }

@@ -2,7 +2,8 @@
  * Freeing retired generations. A retired generation is freed once it has drained (no call in
  * flight) and `freeDelay` has passed since the swap, or when `drainTimeout` has passed since the
  * swap whatever is still running (with a warning). Freeing runs onFree, in reverse load order, for
- * each instance no newer generation still holds, then forgets the generation.
+ * each instance no newer generation still holds, then forgets the generation and reports it with
+ * the instances it freed (not those a newer generation carried over: they are freed with it later).
  */
 import { describe } from '../errors.js';
 import type { Generation } from './generation.js';
@@ -10,7 +11,7 @@ import { runHook } from './hooks.js';
 import type { PluginInstance } from './instance.js';
 import type { LeakDetector } from './leak-detector.js';
 import type { Logger } from '../logger.js';
-import type { GenerationInfo } from './options.js';
+import type { FreedGenerationInfo } from './options.js';
 
 export interface ReclaimerOptions {
   readonly freeDelay: number;
@@ -18,8 +19,8 @@ export interface ReclaimerOptions {
   readonly hookTimeout: number;
   readonly logger: Logger;
   readonly leaks: LeakDetector;
-  /** Told about each generation once its onFree hooks have run. */
-  readonly onFreed: (generation: GenerationInfo) => void;
+  /** Told about each generation once its onFree hooks have run, with the instances it freed. */
+  readonly onFreed: (generation: FreedGenerationInfo) => void;
 }
 
 interface Retirement {
@@ -87,26 +88,36 @@ export class Reclaimer<Ext> {
     generation.state = 'freed';
     generation.onDrained = undefined;
     const done = this.releaseInstances([...generation.instances.values()])
-      .then(() => this.#options.onFreed(generation.info()))
+      .then((freed) => {
+        // In load order, like GenerationInfo.plugins; onFree ran in the reverse order.
+        const plugins = freed.reverse().map((i) => ({ name: i.name, version: i.version, sha256: i.sha256 }));
+        this.#options.onFreed({ id: generation.id, plugins });
+      })
       .finally(() => this.#freeing.delete(done));
     this.#freeing.add(done);
   }
 
   /**
    * Drops one generation's hold on each instance and runs onFree, in reverse load order, for the
-   * instances nothing holds any more. onFree failures are logged: the generation is gone either way.
+   * instances nothing holds any more; resolves with those, in the order they were freed. onFree
+   * failures are logged: the generation is gone either way.
    */
-  async releaseInstances(instances: readonly PluginInstance[]): Promise<void> {
+  async releaseInstances(instances: readonly PluginInstance[]): Promise<PluginInstance[]> {
+    const freed: PluginInstance[] = [];
     for (const instance of [...instances].reverse()) {
       instance.generations--;
       if (instance.generations > 0) continue;
-      await this.freeInstance(instance);
+      if (await this.freeInstance(instance)) freed.push(instance);
     }
+    return freed;
   }
 
-  /** Runs onFree once for an instance that owns resources, then watches it for collection. */
-  async freeInstance(instance: PluginInstance): Promise<void> {
-    if (instance.freed) return;
+  /**
+   * Runs onFree once for an instance that owns resources, then watches it for collection. False
+   * when it had been freed already.
+   */
+  async freeInstance(instance: PluginInstance): Promise<boolean> {
+    if (instance.freed) return false;
     instance.freed = true;
     const { hookTimeout, logger, leaks } = this.#options;
     const definition = instance.definition;
@@ -119,5 +130,6 @@ export class Reclaimer<Ext> {
     }
     logger.debug(`freed plugin ${instance.name} version ${instance.version}`);
     leaks.watch(instance.definition, instance.name, instance.version, Date.now());
+    return true;
   }
 }

@@ -27,7 +27,7 @@ export interface ManagerStatus {
   readonly current:
     | { readonly id: number; readonly swappedAt: number; readonly inFlight: number; readonly plugins: readonly PluginStatusEntry[] }
     | undefined;
-  /** Successful reloads since load (the load itself not counted). */
+  /** Reloads that swapped in a new generation since load (the load itself, and reloads that found nothing changed, not counted). */
   readonly reloadCount: number;
   /** Loads and reloads that failed. */
   readonly failedCount: number;

@@ -78,9 +78,11 @@ test('rebuilding only math: the new generation\'s extension has math v2\'s comma
   const upper = await host.ask('upper still here');
   assert.deepEqual([upper.result, upper.by, upper.generation], ['STILL HERE', 'text v1', 2]);
 
-  await freed;
+  const freedEvent = await freed;
   assert.ok(host.logs.includes('math v1: onFree'));
   assert.ok(!host.logs.includes('text v1: onFree'), 'text v1 is still in generation 2');
+  const freedPlugins = (freedEvent.plugins as { name: string; version: string }[]).map((p) => `${p.name} ${p.version}`);
+  assert.deepEqual(freedPlugins, ['math v1'], 'the freed event lists what was freed, not text v1, carried over');
 });
 
 test('a reload whose onVault fails (even a carried-over plugin\'s) is refused; the current table keeps answering', { skip: noSignals }, async (t) => {

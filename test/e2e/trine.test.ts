@@ -105,7 +105,9 @@ test('an alpha that imports gamma is refused as a cycle, and the current generat
   // Putting alpha v2's build back: nothing changed since generation 2.
   await build('v2', ['v2/alpha'], outDir);
   const fixed = await reloadBySignal(host);
-  assert.equal(fixed.summary, 'alpha v2 (unchanged), beta v1 (unchanged), gamma v1 (unchanged)');
+  assert.equal(fixed.summary, 'nothing changed: alpha v2 (unchanged), beta v1 (unchanged), gamma v1 (unchanged)');
+  assert.equal(fixed.changed, false);
+  assert.equal(fixed.generation, 2, 'no generation was built: generation 2 stays current');
 });
 
 test('the demo (npm run demo:trine) exits 0', { skip: noSignals }, async () => {

@@ -4,19 +4,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { makeTempDir } from '../../helpers/build-fixture.js';
 
 const HOTFIX = new URL('../../../src/hotfix/index.js', import.meta.url).href;
 
-test('importing hotswap/hotfix and applying a JavaScript patch leaves esbuild unloaded', () => {
+test('importing hotswap/hotfix and applying a JavaScript patch leaves esbuild unloaded', (t) => {
+  // Made (and removed) here, not in the child: a child that fails midway would leave it behind.
+  const dir = makeTempDir('hotswap-lazy-');
+  t.after(dir.cleanup);
   const script = `
     import { createHash } from 'node:crypto';
-    import { writeFileSync, mkdtempSync } from 'node:fs';
+    import { writeFileSync } from 'node:fs';
     import { createRequire } from 'node:module';
-    import { tmpdir } from 'node:os';
-    import { join } from 'node:path';
     const { createHotfixEngine } = await import(${JSON.stringify(HOTFIX)});
-    const file = join(mkdtempSync(join(tmpdir(), 'hotswap-lazy-')), 'lib.cjs');
+    const file = ${JSON.stringify(join(dir.path, 'lib.cjs'))};
     const source = 'function f() { return 1; }\\nmodule.exports = { f };\\n';
     writeFileSync(file, source);
     const require = createRequire(import.meta.url);

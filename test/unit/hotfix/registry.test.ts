@@ -1,7 +1,7 @@
 /** Matching a patch file to the scripts V8 reports, and the running source against the file on disk. */
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { patchFilePaths, ScriptRegistry, scriptPath } from '../../../src/hotfix/registry.js';
@@ -11,7 +11,8 @@ import { makeTempDir } from '../../helpers/build-fixture.js';
 
 describe('script registry', () => {
   it('reads the file of a script URL: file: URLs (query and hash dropped) and absolute paths', () => {
-    const file = join(makeTempDir().path, 'a b.mjs');
+    // Only paths are computed: nothing is created on disk.
+    const file = resolve('scripts', 'a b.mjs');
     assert.equal(scriptPath(pathToFileURL(file).href), file);
     assert.equal(scriptPath(`${pathToFileURL(file).href}?v=2#x`), file);
     assert.equal(scriptPath(file), file);
@@ -22,7 +23,7 @@ describe('script registry', () => {
 
   it('finds every copy of a file, whatever the query it was imported with', () => {
     const registry = new ScriptRegistry();
-    const file = join(makeTempDir().path, 'm.mjs');
+    const file = resolve('scripts', 'm.mjs');
     registry.add({ scriptId: '1', url: pathToFileURL(file).href, isModule: true });
     registry.add({ scriptId: '2', url: `${pathToFileURL(file).href}?v=2`, isModule: true });
     registry.add({ scriptId: '3', url: 'node:fs' });

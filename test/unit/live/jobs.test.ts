@@ -38,6 +38,19 @@ describe('LiveJobScheduler', () => {
     assert.equal(jobs.pending, 0);
   });
 
+  it('lists pending jobs oldest first, all or those naming one function', () => {
+    const { jobs } = scheduler(() => undefined);
+    const a = jobs.schedule('live_a', null, { delayMs: 60_000 });
+    const b = jobs.schedule('live_b', null, { delayMs: 60_000 });
+    const c = jobs.schedule('live_a', null, { delayMs: 60_000 });
+    assert.deepEqual(jobs.list(), [{ id: a, fn: 'live_a' }, { id: b, fn: 'live_b' }, { id: c, fn: 'live_a' }]);
+    assert.deepEqual(jobs.list('live_a'), [{ id: a, fn: 'live_a' }, { id: c, fn: 'live_a' }]);
+    jobs.cancel(a);
+    assert.deepEqual(jobs.list('live_a'), [{ id: c, fn: 'live_a' }]);
+    jobs.cancelAll();
+    assert.deepEqual(jobs.list(), []);
+  });
+
   it('reports a job whose function throws or rejects, without throwing', async () => {
     const { jobs, errors } = scheduler((fn) => {
       if (fn === 'live_throws') throw new Error('sync boom');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { PluginManager } from '../../../src/index.js';
+import { PluginManager, type FreedGenerationInfo } from '../../../src/index.js';
 import { pluginSource, recordingPlugin } from '../../helpers/plugin-source.js';
 import { ok } from '../../helpers/outcomes.js';
 import { pluginEvents, Workspace } from '../../helpers/workspace.js';
@@ -86,6 +86,64 @@ describe('PluginManager lifecycle', () => {
     // beta was carried over: its hooks did not run again and it was not freed.
     assert.deepEqual(events, ['onLoad alpha@a2 "again"', 'onInit alpha@a2', 'onFree alpha@a1']);
     assert.equal(manager.status().reloadCount, 1);
+  });
+
+  it('reports in `freed` only the versions freed: a carried-over one with the last generation that holds it', async () => {
+    await ws.write('alpha', recordingPlugin('alpha', 'a1'));
+    await ws.write('beta', recordingPlugin('beta', 'b1'));
+    await ws.build(['alpha', 'beta'], 'v1');
+    manager = new PluginManager({ pluginDir: ws.outDir, freeDelay: 0 });
+    const first = ok(await manager.load());
+    await ws.plugin('alpha', recordingPlugin('alpha', 'a2'), 'v2');
+    const reports: FreedGenerationInfo[] = [];
+    manager.on('freed', (generation) => reports.push(generation));
+    const freed = once(manager, 'freed');
+    const second = ok(await manager.reload());
+    await freed;
+    const listed = (report: FreedGenerationInfo | undefined): string[] => (report?.plugins ?? []).map((p) => `${p.name}@${p.version}`);
+    assert.equal(reports[0]?.id, first.generation);
+    assert.deepEqual(listed(reports[0]), ['alpha@v1'], 'beta v1 lives on in the new generation');
+    assert.ok(!events.includes('onFree beta@b1'));
+
+    await manager.close();
+    assert.equal(reports[1]?.id, second.generation);
+    assert.deepEqual(listed(reports[1]), ['alpha@v2', 'beta@v1'], 'beta v1 freed with the last generation holding it');
+    assert.equal(reports.length, 2);
+  });
+
+  it('uses no generation for a reload that finds nothing changed: the current one stays, no hook runs', async () => {
+    await ws.plugin('alpha', recordingPlugin('alpha', 'a1', 'onVault() { record(\'onVault alpha@a1\'); },'), 'v1');
+    let extensions = 0;
+    let asked = 0;
+    manager = new PluginManager({
+      pluginDir: ws.outDir,
+      extension: () => ({ ordinal: ++extensions }),
+      onReload: () => void asked++,
+    });
+    const first = ok(await manager.load());
+    assert.equal(first.changed, true);
+    events.length = 0;
+
+    const same = ok(await manager.reload('nothing new'));
+    assert.equal(same.changed, false);
+    assert.equal(same.generation, first.generation);
+    assert.equal(same.summary, 'nothing changed: alpha v1 (unchanged)');
+    assert.deepEqual(same.details, [{ name: 'alpha', version: 'v1', status: 'unchanged' }]);
+    assert.deepEqual(events, [], 'no hook ran');
+    assert.equal(extensions, 1, 'no vault was built');
+    assert.equal(asked, 1, 'onReload was asked about the load only');
+    const status = manager.status();
+    assert.equal(status.current?.id, first.generation);
+    assert.deepEqual(status.retired, [], 'the current generation was not swapped out');
+    assert.equal(status.reloadCount, 0);
+    assert.deepEqual(status.lastOutcome, { ok: true, generation: first.generation });
+
+    // The id the no-op reload did not use goes to the next generation actually built.
+    await ws.plugin('alpha', recordingPlugin('alpha', 'a2'), 'v2');
+    const changed = ok(await manager.reload());
+    assert.equal(changed.changed, true);
+    assert.equal(changed.generation, first.generation + 1);
+    assert.equal(manager.status().current?.id, first.generation + 1);
   });
 
   it('carries over a plugin whose current version is not reloadable, even when rebuilt', async () => {
