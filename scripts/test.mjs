@@ -35,7 +35,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 const testTmp = mkdtempSync(join(tmpdir(), 'hotswap-tests-'));
-const env = { ...process.env, TMPDIR: testTmp, TMP: testTmp, TEMP: testTmp };
+// Hosts leave records in a per-user runtime directory that outlives them by design (a host killed
+// by a test leaves a stale one): the tests get one of their own, beside the checked directory.
+const runtimeDir = mkdtempSync(join(tmpdir(), 'hotswap-tests-runtime-'));
+const env = { ...process.env, TMPDIR: testTmp, TMP: testTmp, TEMP: testTmp, HOTSWAP_RUNTIME_DIR: runtimeDir };
 let status = 1;
 try {
   if (!stopped) {
@@ -51,5 +54,6 @@ try {
   }
 } finally {
   rmSync(testTmp, { recursive: true, force: true, maxRetries: 3 });
+  rmSync(runtimeDir, { recursive: true, force: true, maxRetries: 3 });
 }
 process.exit(status);
