@@ -38,7 +38,16 @@ const testTmp = mkdtempSync(join(tmpdir(), 'hotswap-tests-'));
 // Hosts leave records in a per-user runtime directory that outlives them by design (a host killed
 // by a test leaves a stale one): the tests get one of their own, beside the checked directory.
 const runtimeDir = mkdtempSync(join(tmpdir(), 'hotswap-tests-runtime-'));
-const env = { ...process.env, TMPDIR: testTmp, TMP: testTmp, TEMP: testTmp, HOTSWAP_RUNTIME_DIR: runtimeDir };
+// npm 11 on Node 22+ turns on Node's compile cache, kept in `<temp dir>/node-compile-cache`: a cache
+// the quick-start test's npm commands would leave behind, by design, so it is off for the tests.
+const env = {
+  ...process.env,
+  TMPDIR: testTmp,
+  TMP: testTmp,
+  TEMP: testTmp,
+  HOTSWAP_RUNTIME_DIR: runtimeDir,
+  NODE_DISABLE_COMPILE_CACHE: '1',
+};
 let status = 1;
 try {
   if (!stopped) {

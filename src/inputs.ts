@@ -16,24 +16,23 @@ function reason(error: unknown): string {
 
 /** @throws InputUnreadableError unless `path` is an existing directory */
 export function requireDirectory(what: string, path: string, hint: string): void {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch (error) {
-    throw new InputUnreadableError(what, path, `${reason(error)}: ${hint}`, error);
-  }
-  if (!isDirectory) throw new InputUnreadableError(what, path, `is not a directory: ${hint}`);
+  requireEntry(what, path, hint, 'directory');
 }
 
 /** @throws InputUnreadableError unless `path` is an existing file */
 export function requireFile(what: string, path: string, hint: string): void {
-  let isFile: boolean;
+  requireEntry(what, path, hint, 'file');
+}
+
+function requireEntry(what: string, path: string, hint: string, kind: 'file' | 'directory'): void {
+  let isKind: boolean;
   try {
-    isFile = statSync(path).isFile();
+    const stats = statSync(path);
+    isKind = kind === 'file' ? stats.isFile() : stats.isDirectory();
   } catch (error) {
     throw new InputUnreadableError(what, path, `${reason(error)}: ${hint}`, error);
   }
-  if (!isFile) throw new InputUnreadableError(what, path, `is not a file: ${hint}`);
+  if (!isKind) throw new InputUnreadableError(what, path, `is not a ${kind}: ${hint}`);
 }
 
 /**
