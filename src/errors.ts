@@ -56,6 +56,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_HOTFIX_INIT_FAILED',
   'HOTSWAP_ERR_HOTFIX_NOT_APPLIED',
   'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
+  'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED',
 ] as const;
 
 export type HotswapErrorCode = (typeof errorCodes)[number];
@@ -575,6 +576,18 @@ export class HotfixNotAppliedError extends HotswapError<'HOTSWAP_ERR_HOTFIX_NOT_
 export class HotfixWorkerError extends HotswapError<'HOTSWAP_ERR_HOTFIX_WORKER_FAILED'> {
   constructor(workerId: string, detail: string, cause?: unknown) {
     super('HOTSWAP_ERR_HOTFIX_WORKER_FAILED', `worker ${workerId} could not be patched: ${detail}`, { cause });
+  }
+}
+
+/**
+ * The redirection backend could not instrument a module as it loaded, or could not compile a
+ * patch's new functions in the module's scope. Nothing stays changed.
+ */
+export class HotfixRedirectError extends HotswapError<'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED'> {
+  readonly file: string;
+  constructor(file: string, detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED', `redirection cannot patch ${file}: ${detail}`, { cause });
+    this.file = file;
   }
 }
 

@@ -1,7 +1,10 @@
 /**
- * The hotfix engine: applies patches to the running code, in place, through V8 LiveEdit, and
- * reverts them. One operation at a time; the debugger is on only while one runs.
+ * The hotfix engine: applies patches to the running code, in place, and reverts them. Each file goes
+ * through one of two backends: redirection (./redirect) for a file hotswap's loader instrumented in
+ * this thread, which needs no debugger; V8 LiveEdit for the others, with the debugger on only while
+ * an operation runs. One operation at a time.
  */
+import { performance } from 'node:perf_hooks';
 import {
   HotfixBaseMismatchError,
   HotfixInitError,
@@ -28,8 +31,9 @@ import { sha256 } from './source.js';
 import { OwnThread, WorkerHub, WorkerUnavailableError, type DebugThread, type WorkerThread } from './threads.js';
 import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
-import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
+import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, PatchFile, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
+import { commitRedirect, prepareRedirect, redirectModuleFor, undoRedirect, type RedirectChange, type RedirectUndo } from './redirect/apply.js';
 
 export interface HotfixEngine {
   /**
@@ -66,6 +70,8 @@ interface AppliedRecord {
   readonly mapInputs: readonly ThreadRetarget[];
   /** Where a worker keeps the undo of a retargeting (source-map/in-worker.ts). */
   readonly workerMaps: Array<{ readonly threadKey: string; readonly token: string }>;
+  /** The slots the redirection backend filled, to empty them again. */
+  readonly redirect: RedirectUndo | undefined;
 }
 
 type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
@@ -221,13 +227,44 @@ class Engine implements HotfixEngine {
       return { ok: true, version: patch.version, alreadyApplied: true, functions: existing.functions, pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
     }
 
+    const redirected: RedirectChange[] = [];
+    const liveEditFiles: PatchFile[] = [];
+    for (const file of patch.files) {
+      const module = redirectModuleFor(file.file, this.options.root);
+      if (module === undefined) {
+        liveEditFiles.push(file);
+        continue;
+      }
+      const change = await prepareRedirect(patch, file, module, this.planFile);
+      if (!('module' in change)) return change;
+      redirected.push(change);
+    }
+    if (liveEditFiles.length === 0) return this.applyRedirected(patch, digest, redirected);
+
+    let redirectUndo: RedirectUndo | undefined;
+    let redirectMs = 0;
+    const fillSlots = (): void => {
+      if (redirectUndo !== undefined || redirected.length === 0) return;
+      const started = performance.now();
+      redirectUndo = commitRedirect(redirected);
+      redirectMs = performance.now() - started;
+    };
     const applied = await this.withDebugger(async (scope): Promise<{ ok: true; record: AppliedRecord; result: CommitSuccess } | HotfixFailure> => {
-      const prepared = await prepare(patch, scope.threads, this.planFile, this.options.root, this.ledger);
+      const prepared = await prepare({ ...patch, files: liveEditFiles }, scope.threads, this.planFile, this.options.root, this.ledger);
       if (!prepared.ok) return prepared;
       const restoreMaps: Array<() => void> = [];
       const own = prepared.sourceMaps.filter((map) => map.threadKey === scope.ownKey).map((map) => map.input);
-      const result = await commit(prepared.changes, this.commitOptions(patch.version, () => restoreMaps.push(...this.retargetSourceMaps(own))));
+      // The slots are filled in the same synchronous stretch as the engine's own thread's LiveEdit
+      // (or, when that thread had no LiveEdit file, right after the commit).
+      const result = await commit(
+        prepared.changes,
+        this.commitOptions(patch.version, () => {
+          restoreMaps.push(...this.retargetSourceMaps(own));
+          fillSlots();
+        }),
+      );
       if (!result.ok) return result;
+      fillSlots();
       const workerMaps: AppliedRecord['workerMaps'] = [];
       for (const map of prepared.sourceMaps) {
         const thread = map.threadKey === scope.ownKey ? undefined : scope.threads.find((t) => t.key === map.threadKey);
@@ -238,23 +275,48 @@ class Engine implements HotfixEngine {
         appliedAt: new Date().toISOString(),
         digest,
         files: patch.files.map((f) => f.file),
-        paths: prepared.paths,
-        functions: prepared.functions,
+        paths: [...prepared.paths, ...redirected.map((change) => change.module.path)],
+        functions: [...prepared.functions, ...redirected.flatMap((change) => change.applied)],
         stored: [...prepared.stored],
         restoreMaps,
         mapInputs: prepared.sourceMaps,
         workerMaps,
+        redirect: redirectUndo,
       };
-      return { ok: true, record, result };
+      return { ok: true, record, result: { ...result, pauseMs: Math.max(result.pauseMs, redirectMs) } };
     });
     if (!applied.ok) return applied;
-    const { record, result: success } = applied;
+    return this.finishApply(patch, applied.record, applied.result);
+  }
 
+  /** A patch whose every file is redirected: no debugger at all. */
+  private async applyRedirected(patch: Patch, digest: string, redirected: readonly RedirectChange[]): Promise<ApplyOutcome> {
+    const started = performance.now();
+    const undo = commitRedirect(redirected);
+    const pauseMs = performance.now() - started;
+    const record: AppliedRecord = {
+      version: patch.version,
+      appliedAt: new Date().toISOString(),
+      digest,
+      files: patch.files.map((f) => f.file),
+      paths: redirected.map((change) => change.module.path),
+      functions: redirected.flatMap((change) => change.applied),
+      stored: [],
+      restoreMaps: [],
+      mapInputs: [],
+      workerMaps: [],
+      redirect: undo,
+    };
+    return this.finishApply(patch, record, { ok: true, pauseMs, verifyMs: 0, attempts: 1, threads: 1 });
+  }
+
+  /** Runs the patch's init (undoing the patch if it throws) and records the patch as applied. */
+  private async finishApply(patch: Patch, record: AppliedRecord, success: CommitSuccess): Promise<ApplyOutcome> {
     if (patch.init !== undefined) {
       try {
         await runInit(patch.init, patch.version, record.paths[0] ?? this.options.root);
       } catch (error) {
-        const undo = await this.withDebugger((scope) => this.undo(record, scope));
+        const undo = record.stored.length === 0 ? this.undoRedirectOnly(record) : await this.withDebugger((scope) => this.undo(record, scope));
         if (!undo.ok) {
           this.applied.push(record);
           this.options.logger.error(`hotfix: init of ${patch.version} failed (${describe(error)}) and the patch could not be reverted: it stays applied`);
@@ -279,13 +341,20 @@ class Engine implements HotfixEngine {
         return failure(new HotfixRefusedError(file, [`patch ${later.version}, applied after ${version}, also changes this file: revert ${later.version} first`]), file);
       }
     }
-    const undo = await this.withDebugger((scope) => this.undo(record, scope));
+    const undo = record.stored.length === 0 ? this.undoRedirectOnly(record) : await this.withDebugger((scope) => this.undo(record, scope));
     if (!undo.ok) return undo;
     this.applied.splice(this.applied.indexOf(record), 1);
     if (this.applied.length === 0) await this.follower?.stop();
     const result = undo.result;
     const none = { pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
     return { ok: true, version, functions: record.functions, ...(result === undefined ? none : timings(result)) };
+  }
+
+  /** Empties the slots of a patch that LiveEdit had no part in: no debugger. */
+  private undoRedirectOnly(record: AppliedRecord): Undo {
+    const started = performance.now();
+    if (record.redirect !== undefined) undoRedirect(record.redirect);
+    return { ok: true, result: { ok: true, pauseMs: performance.now() - started, verifyMs: 0, attempts: 1, threads: 1 } };
   }
 
   /** Sets back the sources a patch replaced, in every thread that still runs them. */
@@ -309,10 +378,19 @@ class Engine implements HotfixEngine {
     };
     if (changes.length === 0) {
       restoreMaps();
+      if (record.redirect !== undefined) undoRedirect(record.redirect);
       return { ok: true, result: undefined };
     }
-    const result = await commit(changes, this.commitOptions(record.version, restoreMaps));
+    const result = await commit(
+      changes,
+      this.commitOptions(record.version, () => {
+        restoreMaps();
+        if (record.redirect !== undefined) undoRedirect(record.redirect);
+      }),
+    );
     if (!result.ok) return result;
+    // Undoing twice puts back the same values: done here too for when the own thread had no LiveEdit file.
+    if (record.redirect !== undefined) undoRedirect(record.redirect);
     for (const { threadKey, token } of record.workerMaps) {
       const thread = scope.threads.find((t) => t.key === threadKey);
       if (thread === undefined) continue;

@@ -34,6 +34,7 @@ export type {
   AppliedPatch,
   ApplyOutcome,
   FilePlan,
+  HotfixBackend,
   HotfixFailure,
   HotfixTimings,
   Patch,

@@ -20,7 +20,7 @@ import { typeScriptSource } from './typescript-source.js';
 import { newSourceMap, resolvedSourceMap } from './source-map/patch-map.js';
 import type { RetargetInput } from './source-map/retarget.js';
 import type { DebugThread } from './threads.js';
-import type { AppliedFunction, FilePlan, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
+import type { AppliedFunction, FilePlan, HotfixBackend, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
 
 /** The planner's entry point (src/hotfix/planner). */
 export type PlanFile = (input: {
@@ -29,6 +29,8 @@ export type PlanFile = (input: {
   newSource: string;
   sourceType: SourceType;
   scope?: readonly ScopeSelector[];
+  /** @default 'liveedit' */
+  backend?: HotfixBackend;
 }) => FilePlan;
 
 export interface Prepared {
@@ -117,7 +119,7 @@ export async function prepare(
           return fail(new HotfixRefusedError(patchFile.file, list), patchFile.file, plan.refusals[0]?.name);
         }
         plans.set(sourceType, plan);
-        if (plans.size === 1) for (const fn of plan.functions) functions.push({ file: patchFile.file, name: fn.name });
+        if (plans.size === 1) for (const fn of plan.functions) functions.push({ file: patchFile.file, name: fn.name, backend: 'liveedit' });
       }
       if (plan.patchedSource === undefined || plan.patchedSource === running.body) continue;
       const record: StoredChange = {

@@ -120,12 +120,25 @@ export interface FilePlan {
   readonly refusals: readonly Refusal[];
   /** Functions that differ but are outside the scope: left as they run. */
   readonly ignored: readonly string[];
+  /**
+   * For redirection: new top-level functions the replaced functions may use, compiled along with
+   * them (offsets in the new source). Always empty for LiveEdit, which refuses new functions.
+   */
+  readonly helpers: readonly { readonly name: string; readonly nextStart: number; readonly nextEnd: number }[];
 }
 
 export interface AppliedFunction {
   readonly file: string;
   readonly name: string;
+  /**
+   * How it was patched: `redirect` for a file hotswap's loader instrumented (the function forwards
+   * to its new code), `liveedit` for the others (V8 LiveEdit replaced its code in place).
+   */
+  readonly backend: HotfixBackend;
 }
+
+/** The two ways a file is patched; see `AppliedFunction.backend`. */
+export type HotfixBackend = 'redirect' | 'liveedit';
 
 /** Why an apply or revert failed: `error.code` says what, `file` and `function` say where. */
 export interface HotfixFailure {

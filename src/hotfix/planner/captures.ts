@@ -34,6 +34,7 @@ export function captureRefusals(
   splices: Patched,
   matching: Matching,
   sourceType: SourceType,
+  redirect?: { readonly helpers: ReadonlySet<string> },
 ): Refusal[] {
   const refusals: Refusal[] = [];
   const seen = new Set<string>();
@@ -51,9 +52,14 @@ export function captureRefusals(
     const at = splices.toNext(ref.start);
     const declared = nextReferences.get(`${at}\u0000${ref.name}`)?.binding;
     if (declared === undefined || declared.kind === 'implicit') continue;
+    if (redirect?.helpers.has(ref.name) && declared.scope.kind === 'module') continue;
     if (declared.scope.kind === 'module') refuse(splice.name, reasons.missingModuleBinding(splice.name, ref.name), at);
     else refuse(splice.name, reasons.missingBinding(splice.name, ref.name, ownerName(next.inventory, declared.scope)), at);
   }
+
+  // Redirection compiles new code in the module's scope, where every binding is kept: scope layouts
+  // do not matter to it.
+  if (redirect !== undefined) return refusals;
 
   // Captured bindings per scope layout, the running and the patched source keyed alike.
   const runningKey: KeyOf = (scope) => keyFor(scope, scope.node.start);

@@ -2,7 +2,8 @@
  * Checks on one changed function, running and new version side by side, for edits that LiveEdit
  * reports as applied while the function keeps its old code:
  * - a concise arrow whose last token changes (V8 leaves a change touching the end of a concise body
- *   out of the function; a body in parentheses ends with `)` on both sides, so it is safe);
+ *   out of the function; a body in parentheses ends with `)` on both sides, so it is safe); a
+ *   redirected function is compiled anew, so this one is LiveEdit's only;
  * - a function that changes kind (plain, async, generator, arrow): the function object keeps its kind;
  * - an object literal's method that starts using `super`: the object was made without a home object.
  */
@@ -10,6 +11,9 @@ import type { Refusal } from '../types.js';
 import type { FunctionEntry } from './inventory.js';
 import { lastTokenText, locationOf, type ParsedSource } from './parse.js';
 import { reasons } from './reasons.js';
+
+/** Which backend the plan is for: LiveEdit, or redirection through hotswap's loader. */
+export type Backend = 'liveedit' | 'redirect';
 
 interface FunctionSide {
   readonly source: ParsedSource;
@@ -25,12 +29,13 @@ export function kindRefusal(running: FunctionSide, next: FunctionSide): Refusal 
 }
 
 /** The checks of a function whose text changed (the kind check apart). */
-export function bodyRefusals(running: FunctionSide, next: FunctionSide): Refusal[] {
+export function bodyRefusals(running: FunctionSide, next: FunctionSide, backend: Backend): Refusal[] {
   const refusals: Refusal[] = [];
   const name = running.entry.name;
   const at = locationOf(next.source, next.entry.at);
   const concise = isConcise(running.entry) || isConcise(next.entry);
   if (
+    backend === 'liveedit' &&
     concise &&
     lastTokenText(running.source, running.entry.start, running.entry.end) !== lastTokenText(next.source, next.entry.start, next.entry.end)
   ) {

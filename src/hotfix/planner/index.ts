@@ -6,8 +6,11 @@
  * The result's `patchedSource` is the running source with only the in-scope function texts taken
  * from the new source, which is what the applier hands to `Debugger.setScriptSource`.
  */
+import type { Program } from 'acorn';
 import type { FilePlan, PlannedFunction, Refusal, ScopeSelector } from '../types.js';
 import { captureRefusals, type AnalysedSide } from './captures.js';
+import type { Backend } from './function-checks.js';
+import type { Entry, FunctionEntry } from './inventory.js';
 import { buildInventory } from './inventory.js';
 import { matchInventories } from './match.js';
 import { isParsed, locationOf, parseSource, type ParsedSource, type SourceType } from './parse.js';
@@ -29,9 +32,16 @@ export interface PlanFileInput {
   readonly sourceType: SourceType;
   /** What may change; default: every function that differs, and the file's top-level code. */
   readonly scope?: readonly ScopeSelector[] | undefined;
+  /**
+   * The backend that will apply the plan: its own limits apply. Redirection (code loaded through
+   * hotswap's loader) compiles the new functions in the module's scope, so scope layouts and concise
+   * arrows do not matter to it, and a patch may bring new helper functions.
+   * @default 'liveedit'
+   */
+  readonly backend?: Backend | undefined;
 }
 
-export type { SourceType };
+export type { SourceType, Backend };
 export { parseSelector, selectorMatchesFile, type ParsedSelector } from './selectors.js';
 
 /**
@@ -41,7 +51,8 @@ export { parseSelector, selectorMatchesFile, type ParsedSelector } from './selec
 export function planFile(input: PlanFileInput): FilePlan {
   const { file } = input;
   const coverage = coverageOf(file, input.scope);
-  const refused = (refusals: Refusal[]): FilePlan => ({ file, patchedSource: undefined, functions: [], edits: [], refusals, ignored: [] });
+  const backend = input.backend ?? 'liveedit';
+  const refused = (refusals: Refusal[]): FilePlan => ({ file, patchedSource: undefined, functions: [], edits: [], refusals, ignored: [], helpers: [] });
 
   const runningParse = parseSource(input.runningSource, input.sourceType);
   if (!isParsed(runningParse)) {
@@ -64,8 +75,10 @@ export function planFile(input: PlanFileInput): FilePlan {
   }
 
   const matching = matchInventories(running, next);
+  const helpers = backend === 'redirect' ? helperFunctions(next.source.program, matching.added) : [];
+  const helperNames = new Set(helpers.map((h) => h.label));
   if (coverage.wholeFile) refusals.push(...topLevelRefusals(running, next, matching));
-  const plan = planUnits(running, next, matching, coverage);
+  const plan = planUnits(running, next, matching, coverage, backend, new Set(helpers));
   refusals.push(...plan.refusals);
 
   const patched = splice(
@@ -84,7 +97,7 @@ export function planFile(input: PlanFileInput): FilePlan {
     const patchedParse = parseSource(patched.text, input.sourceType);
     if (isParsed(patchedParse)) {
       const scopes = analyzeScopes(patchedParse.program, input.sourceType);
-      refusals.push(...captureRefusals(running, next, scopes, patched, matching, input.sourceType));
+      refusals.push(...captureRefusals(running, next, scopes, patched, matching, input.sourceType, backend === 'redirect' ? { helpers: helperNames } : undefined));
     } else {
       refusals.push({ reason: reasons.patchedParseFailed(patchedParse.message), name: undefined, location: undefined });
     }
@@ -102,7 +115,17 @@ export function planFile(input: PlanFileInput): FilePlan {
     edits: refusals.length === 0 ? patched.splices.map(({ runningStart, runningEnd, nextStart, nextEnd, patchedStart, patchedEnd }) => ({ runningStart, runningEnd, nextStart, nextEnd, patchedStart, patchedEnd })) : [],
     refusals,
     ignored: plan.ignored,
+    helpers: refusals.length === 0 && plan.units.length > 0 ? helpers.map((h) => ({ name: h.label, nextStart: h.node.start, nextEnd: h.node.end })) : [],
   };
+}
+
+/**
+ * New functions a redirected patch may bring: declared at the top level (not exported, since an ES
+ * module's exports are fixed when it loads, and not holding state: a declaration, no initialiser).
+ */
+function helperFunctions(program: Program, added: readonly Entry[]): FunctionEntry[] {
+  const declared = new Set(program.body.filter((s) => s.type === 'FunctionDeclaration').map((s) => s.start));
+  return added.filter((e): e is FunctionEntry => e.type === 'function' && e.parent.type === 'program' && declared.has(e.node.start));
 }
 
 function analyse(source: ParsedSource, sourceType: SourceType): AnalysedSide {

@@ -10,7 +10,7 @@
  */
 import type { Refusal } from '../types.js';
 import { classShapeRefusals } from './class-shape.js';
-import { bodyRefusals, kindRefusal } from './function-checks.js';
+import { bodyRefusals, kindRefusal, type Backend } from './function-checks.js';
 import type { ClassEntry, Container, Entry, FunctionEntry } from './inventory.js';
 import { changed, type Matching, type Pair, type Side } from './match.js';
 import { locationOf } from './parse.js';
@@ -34,7 +34,11 @@ export interface UnitPlan {
   readonly refusals: readonly Refusal[];
 }
 
-export function planUnits(running: Side, next: Side, matching: Matching, coverage: Coverage): UnitPlan {
+/**
+ * `helpers`: for redirection, the new functions declared at the top level that a patch may bring
+ * along (compiled with the functions that use them): not refused as new.
+ */
+export function planUnits(running: Side, next: Side, matching: Matching, coverage: Coverage, backend: Backend = 'liveedit', helpers: ReadonlySet<Entry> = new Set()): UnitPlan {
   const units: FunctionPair[] = [];
   const ignored: string[] = [];
   const refusals: Refusal[] = [];
@@ -49,6 +53,7 @@ export function planUnits(running: Side, next: Side, matching: Matching, coverag
   const newAndRemoved = (runningContainer: Container, nextContainer: Container, inUnit: boolean): void => {
     for (const entry of addedUnder.get(nextContainer) ?? []) {
       if (entry.label === '') continue; // reported with the statement it is in
+      if (helpers.has(entry)) continue;
       if (inUnit || coverage.covers(entry.name)) {
         refusals.push({ reason: reasons.isNew(entry), name: entry.name, location: locationOf(next.source, entry.at) });
       } else {
@@ -113,7 +118,7 @@ export function planUnits(running: Side, next: Side, matching: Matching, coverag
     if (isFunctionPair(pair)) {
       if (!isUnit) kindChange(pair);
       if (changed(running, next, pair)) {
-        refusals.push(...bodyRefusals({ source: running.source, entry: pair.running }, { source: next.source, entry: pair.next }));
+        refusals.push(...bodyRefusals({ source: running.source, entry: pair.running }, { source: next.source, entry: pair.next }, backend));
       }
     } else if (isClassPair(pair) && changed(running, next, pair)) {
       classChanges(pair, true);

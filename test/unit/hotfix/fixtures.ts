@@ -85,7 +85,7 @@ export const naivePlanner: PlanFile = ({ file, runningSource, newSource, sourceT
     .filter((f) => !before.has(f.text))
     .map((f) => ({ name: f.name, kind: 'function', location: { line: 1, column: 0 } }));
   const whole = { runningStart: 0, runningEnd: runningSource.length, nextStart: 0, nextEnd: newSource.length, patchedStart: 0, patchedEnd: newSource.length };
-  return { file, patchedSource: newSource, functions, edits: [whole], refusals: [], ignored: [] };
+  return { file, patchedSource: newSource, functions, edits: [whole], refusals: [], ignored: [], helpers: [] };
 };
 
 /** A logger that keeps what it is told, so that expected failures do not fill the test output. */

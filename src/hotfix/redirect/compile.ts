@@ -1,0 +1,238 @@
+/**
+ * Turns the functions a plan replaces into the new implementations their slots receive, compiled
+ * in the module's scope (or their top-level class's) through the evaluators the module registered:
+ * - a function that uses no variable of an enclosing function is compiled as it is written;
+ * - a closure's new code reads and assigns the enclosing variables through the object its stub
+ *   hands over (`__hotswap$env.count++`), and is called with the stub's `this` and arguments;
+ * - a method, getter or setter is compiled as one of an object literal, and, when it uses `super`,
+ *   that object gets the class's parent as prototype, so `super` reads what it read before;
+ * - new helper functions of the patch are compiled once, in the module's scope, and handed to the
+ *   new code of every function of the file.
+ * What cannot be compiled that way is refused, with the reason.
+ */
+import { HotfixRedirectError, describe } from '../../errors.js';
+import { buildInventory, type FunctionEntry } from '../planner/inventory.js';
+import { isParsed, locationOf, parseSource, type ParsedSource, type SourceType } from '../planner/parse.js';
+import { analyzeScopes, type Reference } from '../planner/scopes.js';
+import { forEachChild } from '../planner/syntax.js';
+import type { FilePlan, Refusal } from '../types.js';
+import { NAMES } from './names.js';
+import type { RedirectModule } from './runtime.js';
+import { rangeKey, type ModuleState, type SlotInfo } from './state.js';
+
+export interface CompiledFunction {
+  readonly name: string;
+  readonly slot: number;
+  readonly implementation: unknown;
+}
+
+export type CompileResult = { readonly ok: true; readonly functions: readonly CompiledFunction[] } | { readonly ok: false; readonly refusals: readonly Refusal[] } | { readonly ok: false; readonly error: HotfixRedirectError };
+
+interface UnitText {
+  readonly name: string;
+  readonly slot: number;
+  readonly classIndex: number | undefined;
+  readonly expression: string;
+}
+
+const SPECIAL = new Set(['arguments', 'new.target']);
+
+/** Starts of identifiers written as shorthand properties (`{ count }`), which a rewrite must expand. */
+function shorthandStarts(parsed: ParsedSource, start: number, end: number): Set<number> {
+  const found = new Set<number>();
+  const visit = (node: { type: string; start: number; end: number }): void => {
+    if (node.end <= start || node.start >= end) return;
+    if (node.type === 'Property' && (node as unknown as { shorthand: boolean }).shorthand) {
+      found.add((node as unknown as { key: { start: number } }).key.start);
+    }
+    forEachChild(node as never, visit);
+  };
+  visit(parsed.program);
+  return found;
+}
+
+interface UnitContext {
+  readonly parsed: ParsedSource;
+  readonly entry: FunctionEntry;
+  readonly info: SlotInfo;
+  /** References inside the new function that reach outside it, to something that is not module-level. */
+  readonly outer: readonly Reference[];
+}
+
+function refusal(context: UnitContext, reason: string): Refusal {
+  return { reason, name: context.info.name, location: locationOf(context.parsed, context.entry.at) };
+}
+
+function checkUnit(context: UnitContext): Refusal[] {
+  const { info, entry } = context;
+  const refusals: Refusal[] = [];
+  const known = new Set(info.captures.map((c) => c.name));
+  for (const ref of context.outer) {
+    if (ref.name.startsWith('<')) {
+      if (info.member === undefined || info.classIndex === undefined || !isOwnSuper(ref, entry)) {
+        refusals.push(refusal(context, `"${info.name}" uses super outside a method of a class declared at the top level: its new code cannot reach the home object`));
+      }
+      continue;
+    }
+    if (ref.name === 'this') {
+      if (entry.node.type === 'ArrowFunctionExpression' && !info.withEnv) {
+        refusals.push(refusal(context, `"${info.name}" starts using \`this\` of the function around it, which the running arrow does not use: patch the function around it instead`));
+      }
+      continue;
+    }
+    if (!known.has(ref.name)) {
+      const what = SPECIAL.has(ref.name) ? `\`${ref.name}\`` : `"${ref.name}"`;
+      refusals.push(
+        refusal(context, `"${info.name}" starts using ${what} of the function around it, which the running closure does not use: its new code cannot reach it; patch the function around it instead`),
+      );
+    }
+  }
+  return dedupe(refusals);
+}
+
+function isOwnSuper(ref: Reference, entry: FunctionEntry): boolean {
+  // `super` in the method itself or in arrows inside it: the reference resolves to the class's home.
+  return ref.start >= entry.node.start && ref.start < entry.node.end;
+}
+
+function dedupe(refusals: Refusal[]): Refusal[] {
+  const seen = new Set<string>();
+  return refusals.filter((r) => !seen.has(r.reason) && seen.add(r.reason));
+}
+
+/** The new function's text, with the enclosing variables it uses read through the handed-over object. */
+function rewritten(context: UnitContext, source: string, start: number, end: number): string {
+  if (!context.info.withEnv) return source.slice(start, end);
+  const shorthand = shorthandStarts(context.parsed, start, end);
+  const edits = context.outer
+    .filter((ref) => !ref.name.startsWith('<') && ref.name !== 'this')
+    .map((ref) => {
+      const access = ref.name === 'new.target' ? `${NAMES.env}["new.target"]` : `${NAMES.env}.${ref.name}`;
+      return { at: ref.start, length: ref.name.length, text: shorthand.has(ref.start) ? `${ref.name}: ${access}` : access };
+    })
+    .sort((a, b) => a.at - b.at);
+  let text = '';
+  let from = start;
+  for (const edit of edits) {
+    text += source.slice(from, edit.at) + edit.text;
+    from = edit.at + edit.length;
+  }
+  return text + source.slice(from, end);
+}
+
+function memberExpression(context: UnitContext, source: string, body: string): string {
+  const { entry, info } = context;
+  // What precedes the parameters: `static async *name`, `get #total`, `[Symbol.iterator]`.
+  const head = source
+    .slice(entry.at, entry.node.start)
+    .replace(/^static\s+/, '')
+    .replace(/#(?=[\p{ID_Start}$_])/u, '');
+  const object = NAMES.prefix + 'o';
+  const home = info.isStatic ? 'this' : 'this.prototype';
+  const usesSuper = context.outer.some((ref) => ref.name.startsWith('<'));
+  const part = entry.kind === 'getter' ? 'get' : entry.kind === 'setter' ? 'set' : 'value';
+  return (
+    `(() => { const ${object} = { ${head}${body} }; ` +
+    (usesSuper ? `Object.setPrototypeOf(${object}, Object.getPrototypeOf(${home})); ` : '') +
+    `return Object.getOwnPropertyDescriptor(${object}, Reflect.ownKeys(${object})[0]).${part}; })()`
+  );
+}
+
+function unitExpression(context: UnitContext, source: string, start: number, end: number): string {
+  const body = rewritten(context, source, start, end);
+  const isMember = context.entry.kind === 'method' || context.entry.kind === 'getter' || context.entry.kind === 'setter';
+  const expression = isMember ? memberExpression(context, source, body) : `(${body})`;
+  if (!context.info.withEnv) return expression;
+  const f = NAMES.prefix + 'f';
+  return (
+    `(function (${NAMES.env}, ${NAMES.args}, ${NAMES.newTarget}) { const ${f} = ${expression}; ` +
+    `return ${NAMES.newTarget} === undefined ? ${f}.apply(this, ${NAMES.args}) : Reflect.construct(${f}, ${NAMES.args}, ${NAMES.newTarget}); })`
+  );
+}
+
+/** References inside `entry` that resolve outside it, to something neither module-level nor its class's. */
+function outerReferences(references: readonly Reference[], entry: FunctionEntry, classNode: { start: number } | undefined): Reference[] {
+  const { start, end } = entry.node;
+  return references.filter((ref) => {
+    if (ref.start < start || ref.start >= end || ref.binding === undefined) return false;
+    const scope = ref.binding.scope;
+    if (scope.node.start >= start && scope.node.end <= end) return false;
+    if (scope.kind === 'module') return false;
+    if (classNode !== undefined && scope.kind === 'class' && scope.node.start === classNode.start && !ref.name.startsWith('<')) return false;
+    if (scope.kind === 'fields' && ref.name !== 'this') return false;
+    return true;
+  });
+}
+
+/**
+ * Compiles the new functions of `plan`, nothing assigned yet.
+ * `newSource` is the JavaScript the plan was made from.
+ */
+export function compileUnits(module: RedirectModule, state: ModuleState, plan: FilePlan, newSource: string, sourceType: SourceType, version: string): CompileResult {
+  const parsed = parseSource(newSource, sourceType);
+  if (!isParsed(parsed)) return { ok: false, error: new HotfixRedirectError(module.path, `the new source does not parse: ${parsed.message}`) };
+  const inventory = buildInventory(parsed.program, newSource);
+  const references = analyzeScopes(parsed.program, sourceType).references;
+  const refusals: Refusal[] = [];
+  const units: UnitText[] = [];
+  for (const edit of plan.edits) {
+    const key = rangeKey(edit.runningStart, edit.runningEnd);
+    const info = state.functions.get(key);
+    const entry = inventory.functionAt.get(edit.nextStart);
+    const fn = plan.functions[plan.edits.indexOf(edit)];
+    const name = info?.name ?? fn?.name ?? '?';
+    if (info === undefined || entry === undefined) {
+      const container = [...state.replaced].find(([range]) => {
+        const [s, e] = range.split(':').map(Number) as [number, number];
+        return edit.runningStart >= s && edit.runningEnd <= e;
+      });
+      const why = container === undefined ? 'its stub was not found' : `it is part of ${container[1]}: patch that function instead`;
+      refusals.push({ reason: `"${name}" cannot be redirected: ${why}`, name, location: fn?.location });
+      continue;
+    }
+    if (info.slot === undefined) {
+      refusals.push({ reason: `"${name}" cannot be redirected: ${info.reason ?? 'it has no slot'}`, name, location: fn?.location });
+      continue;
+    }
+    const classEntry = info.classIndex === undefined ? undefined : topLevelClassAround(entry);
+    const context: UnitContext = { parsed, entry, info, outer: outerReferences(references, entry, classEntry?.node) };
+    const problems = checkUnit(context);
+    if (problems.length > 0) {
+      refusals.push(...problems);
+      continue;
+    }
+    units.push({ name, slot: info.slot, classIndex: info.classIndex, expression: unitExpression(context, newSource, edit.nextStart, edit.nextEnd) });
+  }
+  if (refusals.length > 0) return { ok: false, refusals };
+
+  const helperText = plan.helpers.map((h) => newSource.slice(h.nextStart, h.nextEnd)).join('\n');
+  const helperNames = plan.helpers.map((h) => h.name);
+  const sourceUrl = `\n//# sourceURL=${module.path}?hotswap-patch=${encodeURIComponent(version)}`;
+  try {
+    const helpers =
+      helperNames.length === 0 ? {} : (module.evaluate(`(() => {\n${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${sourceUrl}`) as Record<string, unknown>);
+    const functions: CompiledFunction[] = [];
+    const groups = new Map<number | undefined, UnitText[]>();
+    for (const unit of units) groups.set(unit.classIndex, [...(groups.get(unit.classIndex) ?? []), unit]);
+    for (const [classIndex, group] of groups) {
+      const evaluate = classIndex === undefined ? module.evaluate : module.classes[classIndex];
+      if (evaluate === undefined) throw new Error(`the class of "${group[0]?.name ?? '?'}" has not been defined yet`);
+      const destructure = helperNames.length === 0 ? '' : `const { ${helperNames.join(', ')} } = ${NAMES.helpers}; `;
+      const text = `((${NAMES.helpers}) => { ${destructure}return [\n${group.map((u) => u.expression).join(',\n')}\n]; })${sourceUrl}`;
+      const made = (evaluate(text) as (helpers: unknown) => unknown[])(helpers);
+      group.forEach((unit, i) => functions.push({ name: unit.name, slot: unit.slot, implementation: made[i] }));
+    }
+    return { ok: true, functions };
+  } catch (error) {
+    return { ok: false, error: new HotfixRedirectError(module.path, `the new functions do not compile in the module's scope: ${describe(error)}`, error) };
+  }
+}
+
+function topLevelClassAround(entry: FunctionEntry): { node: { start: number } } | undefined {
+  let container = entry.parent;
+  while (container.type !== 'program') {
+    if (container.type === 'class' && container.parent.type === 'program') return container;
+    container = container.parent;
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+/**
+ * The redirection runtime of one thread: what instrumented modules register as they start (their
+ * slots and an evaluator in their scope, and one per top-level class), kept under a global symbol so
+ * that every copy of hotswap in the thread (the loader's, the app's) finds the same one.
+ *
+ * A module registers with the hash of its file as the loader read it; the file is read back here
+ * and kept, since a patch is planned against the code as it was loaded, and by the time a patch
+ * comes the file on disk has usually changed (that is what the patch is made from).
+ */
+import { readFileSync } from 'node:fs';
+import { sha256 } from '../source.js';
+import { GLOBAL_KEY } from './names.js';
+import type { SourceType } from '../planner/parse.js';
+
+export type Evaluate = (text: string) => unknown;
+
+export interface RedirectModule {
+  /** The module's absolute path. */
+  readonly path: string;
+  readonly sourceType: SourceType;
+  /** Slots that instrumented functions forward to when filled; index = the table's slot. */
+  readonly slots: unknown[];
+  /** Compiles a text in the module's scope. */
+  readonly evaluate: Evaluate;
+  /** Compiles a text in the scope of each top-level class, by index, once the class is defined. */
+  readonly classes: Array<Evaluate | undefined>;
+  /** The file's text as loaded (TypeScript for a .ts file), or undefined with `problem` saying why. */
+  readonly loaded: string | undefined;
+  readonly problem: string | undefined;
+  /** State the engine keeps with the module (the code as patched so far): see ./state.ts. */
+  state: unknown;
+}
+
+export interface RedirectRuntime {
+  register(path: string, hash: string, sourceType: SourceType, slotCount: number, evaluate: Evaluate): unknown[];
+  registerClass(path: string, index: number, evaluate: Evaluate): void;
+  find(path: string): RedirectModule | undefined;
+  readonly modules: ReadonlyMap<string, RedirectModule>;
+}
+
+function readBack(path: string, hash: string): { loaded: string | undefined; problem: string | undefined } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { loaded: undefined, problem: `its file cannot be read back (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  // Node strips a byte order mark before it compiles a file; the loader hashed what it compiled.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (sha256(text) !== hash) {
+    return { loaded: undefined, problem: 'its file on disk is not the code that was loaded (changed while loading, or transformed by another loader): restart to patch it' };
+  }
+  return { loaded: text, problem: undefined };
+}
+
+function createRuntime(): RedirectRuntime {
+  const modules = new Map<string, RedirectModule>();
+  return {
+    modules,
+    register(path, hash, sourceType, slotCount, evaluate) {
+      const slots: unknown[] = new Array<unknown>(slotCount).fill(undefined);
+      // A module loaded again under the same path (a cleared require cache) replaces the record:
+      // patches reach the newest instance.
+      modules.set(path, { path, sourceType, slots, evaluate, classes: [], ...readBack(path, hash), state: undefined });
+      return slots;
+    },
+    registerClass(path, index, evaluate) {
+      const module = modules.get(path);
+      if (module !== undefined) module.classes[index] = evaluate;
+    },
+    find(path) {
+      return modules.get(path);
+    },
+  };
+}
+
+/** This thread's runtime, created on first use. */
+export function redirectRuntime(): RedirectRuntime {
+  const holder = globalThis as unknown as Record<symbol, RedirectRuntime | undefined>;
+  const key = Symbol.for(GLOBAL_KEY);
+  return (holder[key] ??= createRuntime());
+}
+
+/** This thread's runtime if the loader installed one, without creating it. */
+export function installedRuntime(): RedirectRuntime | undefined {
+  return (globalThis as unknown as Record<symbol, RedirectRuntime | undefined>)[Symbol.for(GLOBAL_KEY)];
+}

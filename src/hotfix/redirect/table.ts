@@ -1,0 +1,147 @@
+/**
+ * Which functions of a source the redirection backend can reach, and how: the function table.
+ * Computed from the source alone, the same way in the loader (to instrument the code) and in the
+ * engine (to plan a patch), so the two never exchange it.
+ *
+ * Every function gets a slot, checked at the top of its body: when a patch fills it, the function
+ * forwards each call to the new implementation, compiled in the module's own scope (or, inside a
+ * class declared at the top level, in the class's scope, which also sees its `#private` names).
+ * A closure's new implementation cannot see the variables of the functions around it; its stub
+ * hands them over in an object of getters and setters (`captures`), listing exactly the ones the
+ * running closure uses.
+ */
+import type { Program } from 'acorn';
+import { buildInventory, type ClassEntry, type Container, type FunctionEntry } from '../planner/inventory.js';
+import type { ParsedSource, SourceType } from '../planner/parse.js';
+import { analyzeScopes, type Binding } from '../planner/scopes.js';
+import type { FunctionNode } from '../planner/syntax.js';
+
+/** A variable of an enclosing function that a closure uses: handed over by its stub. */
+export interface Capture {
+  readonly name: string;
+  /** Whether the closure may assign it (not a `const`, an import or a class's own name). */
+  readonly writable: boolean;
+}
+
+export interface TableEntry {
+  /** The planner's qualified name (`Class.method`, `outer.inner`). */
+  readonly name: string;
+  /** The function's range: for a method, its value (from the parameters), as the planner's units. */
+  readonly start: number;
+  readonly end: number;
+  readonly node: FunctionNode;
+  /** Its slot, or undefined when it cannot be redirected (then `reason` says why). */
+  readonly slot: number | undefined;
+  readonly reason: string | undefined;
+  /** Index of the top-level class whose scope compiles it, or undefined for the module's scope. */
+  readonly classIndex: number | undefined;
+  /** The class member it is (what its new implementation is compiled as), if any. */
+  readonly member: 'method' | 'getter' | 'setter' | undefined;
+  readonly isStatic: boolean;
+  /** The key of the member as written (`m`, `#m`, `[Symbol.iterator]`). */
+  readonly key: string | undefined;
+  /** Variables of enclosing functions it uses; empty for a function that uses none. */
+  readonly captures: readonly Capture[];
+  /** An arrow that uses `this`, `arguments` or `new.target` of the function around it. */
+  readonly outerThis: boolean;
+  /** The stub hands over captures (the `env` form) rather than forwarding the call as it is. */
+  readonly withEnv: boolean;
+}
+
+export interface FunctionTable {
+  readonly entries: readonly TableEntry[];
+  /** Top-level classes in source order: their index is what their static block registers. */
+  readonly classes: readonly ClassEntry[];
+  readonly slots: number;
+}
+
+const SPECIAL = new Set(['this', 'new.target', 'arguments']);
+
+function within(node: { start: number; end: number }, at: number): boolean {
+  return at >= node.start && at < node.end;
+}
+
+function topLevelClassOf(entry: FunctionEntry): ClassEntry | undefined {
+  let container: Container = entry.parent;
+  while (container.type !== 'program') {
+    if (container.type === 'class') return container.parent.type === 'program' ? container : undefined;
+    container = container.parent;
+  }
+  return undefined;
+}
+
+function simpleParameters(node: FunctionNode): boolean {
+  return node.params.every(
+    (param, i) => param.type === 'Identifier' || (i === node.params.length - 1 && param.type === 'RestElement' && param.argument.type === 'Identifier'),
+  );
+}
+
+function isWritable(binding: Binding): boolean {
+  return binding.kind !== 'const' && binding.kind !== 'import' && binding.kind !== 'self';
+}
+
+export function buildTable(parsed: ParsedSource, sourceType: SourceType): FunctionTable {
+  const program: Program = parsed.program;
+  const inventory = buildInventory(program, parsed.text);
+  const scopes = analyzeScopes(program, sourceType);
+  const classes = inventory.entries.filter((e): e is ClassEntry => e.type === 'class' && e.parent.type === 'program');
+  const classIndex = new Map(classes.map((c, i) => [c, i]));
+  const references = [...scopes.references].sort((a, b) => a.start - b.start);
+
+  const entries: TableEntry[] = [];
+  let slots = 0;
+  for (const entry of inventory.entries) {
+    if (entry.type !== 'function') continue;
+    const node = entry.node;
+    const cls = topLevelClassOf(entry);
+    const memberOf = entry.parent.type === 'class' && (entry.kind === 'method' || entry.kind === 'getter' || entry.kind === 'setter');
+    const label = entry.label;
+    const isStatic = memberOf && label.startsWith('static ');
+    const bare = isStatic ? label.slice('static '.length) : label;
+    const key = memberOf ? bare.replace(/^(get|set) /, '') : undefined;
+
+    let reason: string | undefined;
+    if (memberOf && entry.kind === 'method' && !isStatic && bare === 'constructor') {
+      reason = 'a class constructor cannot be redirected: patch the methods it calls';
+    } else if (node.type === 'ArrowFunctionExpression' && !simpleParameters(node)) {
+      reason = 'an arrow function with default or destructured parameters cannot be redirected: patch the function that creates it';
+    }
+
+    const captures = new Map<string, Capture>();
+    let outerThis = false;
+    for (const ref of references) {
+      if (ref.start < node.start) continue;
+      if (ref.start >= node.end) break;
+      const binding = ref.binding;
+      if (binding === undefined) continue;
+      const scopeNode = binding.scope.node;
+      if (within(node, scopeNode.start) && scopeNode.end <= node.end) continue;
+      if (binding.scope.kind === 'module') continue;
+      if (cls !== undefined && binding.scope.kind === 'class' && scopeNode === cls.node) continue;
+      if (ref.name.startsWith('<')) continue; // `super`: decided when a patch is compiled
+      if (ref.name === 'this' || (binding.kind === 'implicit' && binding.scope.kind === 'fields')) {
+        outerThis = true;
+        continue;
+      }
+      if (SPECIAL.has(ref.name)) outerThis = true;
+      if (!captures.has(ref.name)) captures.set(ref.name, { name: ref.name, writable: !SPECIAL.has(ref.name) && isWritable(binding) });
+    }
+    const list = [...captures.values()];
+    entries.push({
+      name: entry.name,
+      start: entry.start,
+      end: entry.end,
+      node,
+      slot: reason === undefined ? slots++ : undefined,
+      reason,
+      classIndex: cls === undefined ? undefined : classIndex.get(cls),
+      member: memberOf ? (entry.kind) : undefined,
+      isStatic,
+      key,
+      captures: list,
+      outerThis,
+      withEnv: list.length > 0 || (outerThis && node.type === 'ArrowFunctionExpression'),
+    });
+  }
+  return { entries, classes, slots };
+}
