@@ -38,7 +38,7 @@ describe('hotfix engine', () => {
     const hotfix = engine();
     const outcome = await hotfix.apply(patchOf('v1', [{ file: path, running: SOURCE, next: V1 }]));
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
-    assert.deepEqual(outcome.functions, [{ file: path, name: 'greet' }]);
+    assert.deepEqual(outcome.functions, [{ file: path, name: 'greet', backend: 'liveedit' }]);
     assert.equal(module.greet('ann'), 'hi ann');
     assert.deepEqual(
       hotfix.list().map((p) => [p.version, p.files, p.functions.map((f) => f.name)]),
@@ -71,7 +71,7 @@ describe('hotfix engine', () => {
     const again = await hotfix.apply(patch);
     assert.ok(again.ok);
     assert.equal(again.alreadyApplied, true);
-    assert.deepEqual(again.functions, [{ file: path, name: 'greet' }]);
+    assert.deepEqual(again.functions, [{ file: path, name: 'greet', backend: 'liveedit' }]);
     assert.equal(again.attempts, 0);
     assert.equal(module.greet('ann'), 'hi ann');
     assert.equal(hotfix.list().length, 1);
@@ -87,7 +87,7 @@ describe('hotfix engine', () => {
     assert.ok((await hotfix.apply(patchOf('v1', [{ file: path, running: SOURCE, next: V1 }]))).ok);
     const reverted = await hotfix.revert('v1');
     assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
-    assert.deepEqual(reverted.functions, [{ file: path, name: 'greet' }]);
+    assert.deepEqual(reverted.functions, [{ file: path, name: 'greet', backend: 'liveedit' }]);
     assert.equal(module.greet('ann'), 'hello ann');
     assert.deepEqual(hotfix.list(), []);
     const twice = await hotfix.revert('v1');

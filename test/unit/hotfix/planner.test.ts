@@ -161,6 +161,6 @@ describe('what is replaced', () => {
 
   test('an unchanged file plans nothing', () => {
     const source = 'function a() {\n  return 1;\n}\nmodule.exports = { a };\n';
-    assert.deepEqual(plan(source, source), { file: FILE, patchedSource: source, functions: [], edits: [], refusals: [], ignored: [] });
+    assert.deepEqual(plan(source, source), { file: FILE, patchedSource: source, functions: [], edits: [], refusals: [], ignored: [], helpers: [] });
   });
 });

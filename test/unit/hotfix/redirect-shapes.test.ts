@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-return -- the patched modules are untyped JavaScript */
+ 
 /**
  * The shape matrix through the redirection backend: the modules are loaded through hotswap's
  * loader, so every patch goes through redirection (no debugger); what LiveEdit cannot do (a

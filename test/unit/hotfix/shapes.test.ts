@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-return -- the patched modules are untyped JavaScript */
+ 
 /**
  * The matrix of function shapes, in CommonJS and in ES modules: each module is loaded, called,
  * patched while loaded, and called again; the new behaviour is seen, or the refusal is reported and

@@ -22,6 +22,8 @@ import { makeTempDir } from '../../helpers/build-fixture.js';
 import { createEngine } from './fixtures.js';
 
 process.setSourceMapsEnabled(true);
+// LiveEdit through the TypeScript loader: without redirection (redirect-typescript.test.ts has it on).
+process.env['HOTSWAP_REDIRECT'] = 'off';
 register(new URL('../../../src/typescript/hooks.js', import.meta.url));
 
 /** The first frame's `file:line` of what `fn` throws. */

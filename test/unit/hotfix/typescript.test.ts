@@ -12,6 +12,8 @@ import { createHotfixEngine } from '../../../src/hotfix/index.js';
 import { sha256 } from '../../../src/typescript/transform.js';
 import { makeTempDir } from '../../helpers/build-fixture.js';
 
+// LiveEdit through the TypeScript loader: without redirection (redirect-typescript.test.ts has it on).
+process.env['HOTSWAP_REDIRECT'] = 'off';
 register(new URL('../../../src/typescript/hooks.js', import.meta.url));
 
 test('a function of a .ts module run through the loader is patched from new .ts source', async (t) => {

@@ -1,0 +1,130 @@
+ 
+/**
+ * The redirection backend through the engine, beyond the shape matrix: TypeScript, patches that
+ * follow one another, new helper functions, a transaction across files, and every way a patch is
+ * refused with the running code kept.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { HotfixEngine } from '../../../src/hotfix/engine.js';
+import { sha256 } from '../../../src/hotfix/source.js';
+import { installRedirectLoader } from '../../helpers/redirect-loader.js';
+import { createEngine, ModuleDir, type AnyModule } from './fixtures.js';
+
+installRedirectLoader();
+
+describe('hotfix redirection', () => {
+  let dir: ModuleDir;
+  let engine: HotfixEngine;
+  before(() => {
+    dir = new ModuleDir();
+    engine = createEngine();
+  });
+  after(async () => {
+    await engine.close();
+    dir.cleanup();
+  });
+
+  it('patches a .ts module from new .ts source, with no debugger', async () => {
+    const v1 = 'interface Item { cents: number }\nfunction format(item: Item): string { return `${(item.cents / 100).toFixed(2)} EUR`; }\nexport function label(cents: number): string { return format({ cents }); }\n';
+    const file = dir.write(dir.fresh('price', 'esm').replace(/\.mjs$/, '.ts'), v1);
+    const mod = (await import(pathToFileURL(file).href));
+    assert.equal(mod.label(1234), '12.34 EUR');
+    const v2 = v1.replace('return `${(item.cents / 100).toFixed(2)} EUR`;', 'return `€${(item.cents / 100).toFixed(2)}`;');
+    const outcome = await engine.apply({ version: 'ts-1', files: [{ file, baseHash: sha256(v1), source: v2 }] });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    assert.deepEqual(outcome.functions, [{ file, name: 'format', backend: 'redirect' }]);
+    assert.equal(mod.label(1234), '€12.34');
+  });
+
+  it('applies patches one after another, and reverts the newest first', async () => {
+    const v1 = 'let calls = 0;\nexport function f(x) { calls++; return x + 1; }\nexport function g(x) { return f(x) * 2; }\n';
+    const { path, module } = await dir.load(dir.fresh('chain', 'esm'), v1);
+    const v2 = v1.replace('x + 1', 'x + 10');
+    const v3 = v2.replace('f(x) * 2', 'f(x) * 3').replace('x + 10', 'x + 100');
+    const first = await engine.apply({ version: 'chain-2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    assert.ok(first.ok, first.ok ? '' : first.error.message);
+    assert.equal(module.g(1), 22);
+    const second = await engine.apply({ version: 'chain-3', files: [{ file: path, baseHash: sha256(v2), source: v3 }] });
+    assert.ok(second.ok, second.ok ? '' : second.error.message);
+    assert.equal(module.g(1), 303);
+    const early = await engine.revert('chain-2');
+    assert.equal(early.ok, false, 'a patch with a later one of the same file is not reverted');
+    assert.ok((await engine.revert('chain-3')).ok);
+    assert.equal(module.g(1), 22);
+    assert.ok((await engine.revert('chain-2')).ok);
+    assert.equal(module.g(1), 4);
+  });
+
+  it('brings new helper functions along, and refuses new module-level state', async () => {
+    const v1 = 'export function price(a) { return a + 1; }\n';
+    const { path, module } = await dir.load(dir.fresh('helpers', 'cjs').replace('.cjs', '.mjs'), v1);
+    const withHelper = 'export function price(a) { return tax(a) + 1; }\nfunction tax(a) { return rate() * a; }\nfunction rate() { return 3; }\n';
+    const outcome = await engine.apply({ version: 'helper', files: [{ file: path, baseHash: sha256(v1), source: withHelper }] });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    assert.equal(module.price(2), 7);
+    assert.ok((await engine.revert('helper')).ok);
+    const withState = 'let rate = 3;\nexport function price(a) { return rate * a + 1; }\n';
+    const refused = await engine.apply({ version: 'state', files: [{ file: path, baseHash: sha256(v1), source: withState }] });
+    assert.equal(refused.ok, false);
+    if (!refused.ok) {
+      assert.equal(refused.error.code, 'HOTSWAP_ERR_HOTFIX_REFUSED');
+      assert.match(refused.error.message, /module-level binding "rate" added/);
+    }
+    assert.equal(module.price(2), 3);
+  });
+
+  it('is all or nothing across files: a file that cannot be patched leaves the others as they ran', async () => {
+    const a1 = 'export function a() { return 1; }\n';
+    const b1 = 'export function b() { return 1; }\n';
+    const a = await dir.load(dir.fresh('tx-a', 'esm'), a1);
+    const b = await dir.load(dir.fresh('tx-b', 'esm'), b1);
+    const outcome = await engine.apply({
+      version: 'tx',
+      files: [
+        { file: a.path, baseHash: sha256(a1), source: a1.replace('1', '2') },
+        { file: b.path, baseHash: sha256(b1), source: 'export function b() { return 1 +; }\n' },
+      ],
+    });
+    assert.equal(outcome.ok, false);
+    if (!outcome.ok) assert.equal(outcome.file, b.path);
+    assert.equal(a.module.a(), 1);
+    assert.equal(b.module.b(), 1);
+  });
+
+  it('refuses, naming the function, what redirection cannot reach; the old code keeps running', async () => {
+    const v1 = 'function counter() { let n = 0; let step = 1; return () => { n += 1; return n; }; }\nexport const c = counter();\n';
+    const { path, module } = await dir.load(dir.fresh('reach', 'esm'), v1);
+    assert.equal(module.c(), 1);
+    const v2 = v1.replace('n += 1;', 'n += step * 5;');
+    const outcome = await engine.apply({ version: 'reach', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    assert.equal(outcome.ok, false);
+    if (!outcome.ok) {
+      assert.equal(outcome.error.code, 'HOTSWAP_ERR_HOTFIX_REFUSED');
+      assert.match(outcome.error.message, /counter\.<anonymous#1>.*starts using "step" of the function around it/);
+    }
+    assert.equal(module.c(), 2);
+  });
+
+  it('reports a new function that does not compile in the module scope as a redirect failure', async () => {
+    const v1 = 'class Box { #v = 1; get() { return this.#v; } }\nexport function make() { return new Box(); }\nexport function peek(box) { return 0; }\n';
+    const { path, module } = await dir.load(dir.fresh('compile', 'esm'), v1);
+    // `#v` outside its class does not compile: the whole patch is refused.
+    const v2 = v1.replace('return 0;', 'return box.#v;');
+    const outcome = await engine.apply({ version: 'compile', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    assert.equal(outcome.ok, false);
+    assert.equal(module.peek(module.make()), 0);
+  });
+
+  it('patches a CommonJS module imported from an ES module; the new code writes the module\'s variables', async () => {
+    const v1 = "'use strict'\nlet total = 0;\nexports.add = function add(x) { total += x; return total; };\nexports.get = () => total;\n";
+    const path = dir.write(dir.fresh('cjs', 'cjs'), v1);
+    const module = (await import(pathToFileURL(path).href)) as { default: AnyModule };
+    assert.equal(module.default.add(2), 2);
+    const outcome = await engine.apply({ version: 'cjs-esm', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('total += x;', 'total += x * 10;') }] });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    assert.equal(module.default.add(2), 22);
+    assert.equal(module.default.get(), 22);
+  });
+});
