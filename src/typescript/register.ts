@@ -4,8 +4,11 @@
  * instruments the app's modules (ES modules and CommonJS, .ts and .js) so that the hotfix engine
  * can redirect their functions without LiveEdit (see src/hotfix/redirect). `HOTSWAP_REDIRECT=off`
  * leaves the code as it is.
+ *
+ * The hooks run in the thread itself where Node has `module.registerHooks` (22.15+; Node 26
+ * deprecates `module.register`), else on Node's loader thread (Node 20).
  */
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import { installCommonJsHook } from '../hotfix/redirect/cjs-hook.js';
 import { redirectOptionsFromEnv } from '../hotfix/redirect/loader.js';
 import { redirectRuntime } from '../hotfix/redirect/runtime.js';
@@ -16,4 +19,12 @@ if (options.enabled) {
   redirectRuntime();
   installCommonJsHook(options);
 }
-register('./hooks.js', import.meta.url);
+
+type RegisterHooks = (hooks: { resolve: unknown; load: unknown }) => unknown;
+const registerHooks = (nodeModule as unknown as { registerHooks?: RegisterHooks }).registerHooks;
+if (typeof registerHooks === 'function') {
+  const { resolveSync, loadSync } = await import('./hooks.js');
+  registerHooks({ resolve: resolveSync, load: loadSync });
+} else {
+  nodeModule.register('./hooks.js', import.meta.url);
+}

@@ -12,7 +12,7 @@ import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
 import { createEngine, ModuleDir, type AnyModule } from './fixtures.js';
 
-installRedirectLoader();
+await installRedirectLoader();
 
 describe('hotfix redirection', () => {
   let dir: ModuleDir;

@@ -11,7 +11,7 @@ import { installRedirectLoader } from '../../helpers/redirect-loader.js';
 import { createEngine, edit, ModuleDir, patchOf } from './fixtures.js';
 import { moduleSource, shapes } from './shape-cases.js';
 
-installRedirectLoader();
+await installRedirectLoader();
 
 for (const kind of ['cjs', 'esm'] as const) {
   describe(`hotfix shapes through redirection (${kind === 'cjs' ? 'CommonJS' : 'ES module'})`, () => {
