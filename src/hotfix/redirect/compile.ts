@@ -10,6 +10,7 @@
  *   new code of every function of the file.
  * What cannot be compiled that way is refused, with the reason.
  */
+import { pathToFileURL } from 'node:url';
 import { HotfixRedirectError, describe } from '../../errors.js';
 import { buildInventory, type FunctionEntry } from '../planner/inventory.js';
 import { isParsed, locationOf, parseSource, type ParsedSource, type SourceType } from '../planner/parse.js';
@@ -67,6 +68,18 @@ function checkUnit(context: UnitContext): Refusal[] {
   const { info, entry } = context;
   const refusals: Refusal[] = [];
   const known = new Set(info.captures.map((c) => c.name));
+  if (info.paramsRunCode) {
+    refusals.push(
+      refusal(context, `"${info.name}" cannot be redirected: its running parameters run code (a default value that calls or assigns, or an array pattern), which would then run twice per call; patch the function that calls it`),
+    );
+  }
+  if (info.arrow) {
+    const declared = entry.node.params.filter((p) => p.type !== 'RestElement').length;
+    const rest = entry.node.params.some((p) => p.type === 'RestElement');
+    if (declared > info.paramCount || (rest && !info.hasRest)) {
+      refusals.push(refusal(context, `arrow "${info.name}" takes more parameters than the running one, whose stub passes on only the ${info.paramCount} it declares`));
+    }
+  }
   for (const ref of context.outer) {
     if (ref.name.startsWith('<')) {
       if (info.member === undefined || info.classIndex === undefined || !isOwnSuper(ref, entry)) {
@@ -120,6 +133,16 @@ function rewritten(context: UnitContext, source: string, start: number, end: num
   return text + source.slice(from, end);
 }
 
+/**
+ * New lines and spaces that put what follows at `offset`'s line and column of the new source: the
+ * unit is compiled alone, so stack frames in its new code show the lines of the new file (columns
+ * too, but where a closure's variables were rewritten).
+ */
+function padTo(parsed: ParsedSource, offset: number): string {
+  const { line, column } = locationOf(parsed, offset);
+  return '\n'.repeat(Math.max(0, line - 1)) + ' '.repeat(Math.max(0, column - 1));
+}
+
 function memberExpression(context: UnitContext, source: string, body: string): string {
   const { entry, info } = context;
   // What precedes the parameters: `static async *name`, `get #total`, `[Symbol.iterator]`.
@@ -132,7 +155,7 @@ function memberExpression(context: UnitContext, source: string, body: string): s
   const usesSuper = context.outer.some((ref) => ref.name.startsWith('<'));
   const part = entry.kind === 'getter' ? 'get' : entry.kind === 'setter' ? 'set' : 'value';
   return (
-    `(() => { const ${object} = { ${head}${body} }; ` +
+    `(() => { const ${object} = { ${padTo(context.parsed, entry.at)}${head}${body} }; ` +
     (usesSuper ? `Object.setPrototypeOf(${object}, Object.getPrototypeOf(${home})); ` : '') +
     `return Object.getOwnPropertyDescriptor(${object}, Reflect.ownKeys(${object})[0]).${part}; })()`
   );
@@ -141,7 +164,7 @@ function memberExpression(context: UnitContext, source: string, body: string): s
 function unitExpression(context: UnitContext, source: string, start: number, end: number): string {
   const body = rewritten(context, source, start, end);
   const isMember = context.entry.kind === 'method' || context.entry.kind === 'getter' || context.entry.kind === 'setter';
-  const expression = isMember ? memberExpression(context, source, body) : `(${body})`;
+  const expression = isMember ? memberExpression(context, source, body) : `(${padTo(context.parsed, start)}${body})`;
   if (!context.info.withEnv) return expression;
   const f = NAMES.prefix + 'f';
   return (
@@ -205,27 +228,42 @@ export function compileUnits(module: RedirectModule, state: ModuleState, plan: F
   }
   if (refusals.length > 0) return { ok: false, refusals };
 
-  const helperText = plan.helpers.map((h) => newSource.slice(h.nextStart, h.nextEnd)).join('\n');
+  const helperText = helpersInPlace(newSource, plan.helpers);
   const helperNames = plan.helpers.map((h) => h.name);
-  const sourceUrl = `\n//# sourceURL=${module.path}?hotswap-patch=${encodeURIComponent(version)}`;
+  // Stack frames in the new code name the file, marked as the patch's.
+  const sourceUrl = `\n//# sourceURL=${pathToFileURL(module.path).href}?hotswap-patch=${encodeURIComponent(version)}`;
   try {
     const helpers =
-      helperNames.length === 0 ? {} : (module.evaluate(`(() => {\n${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${sourceUrl}`) as Record<string, unknown>);
+      helperNames.length === 0 ? {} : (module.evaluate(`(() => {${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${sourceUrl}`) as Record<string, unknown>);
     const functions: CompiledFunction[] = [];
-    const groups = new Map<number | undefined, UnitText[]>();
-    for (const unit of units) groups.set(unit.classIndex, [...(groups.get(unit.classIndex) ?? []), unit]);
-    for (const [classIndex, group] of groups) {
-      const evaluate = classIndex === undefined ? module.evaluate : module.classes[classIndex];
-      if (evaluate === undefined) throw new Error(`the class of "${group[0]?.name ?? '?'}" has not been defined yet`);
-      const destructure = helperNames.length === 0 ? '' : `const { ${helperNames.join(', ')} } = ${NAMES.helpers}; `;
-      const text = `((${NAMES.helpers}) => { ${destructure}return [\n${group.map((u) => u.expression).join(',\n')}\n]; })${sourceUrl}`;
-      const made = (evaluate(text) as (helpers: unknown) => unknown[])(helpers);
-      group.forEach((unit, i) => functions.push({ name: unit.name, slot: unit.slot, implementation: made[i] }));
+    const destructure = helperNames.length === 0 ? '' : `const { ${helperNames.join(', ')} } = ${NAMES.helpers}; `;
+    for (const unit of units) {
+      const evaluate = unit.classIndex === undefined ? module.evaluate : module.classes[unit.classIndex];
+      if (evaluate === undefined) throw new Error(`the class of "${unit.name}" has not been defined yet`);
+      // One compilation a function: each starts at its own line (see padTo).
+      const text = `((${NAMES.helpers}) => { ${destructure}return ${unit.expression}; })${sourceUrl}`;
+      functions.push({ name: unit.name, slot: unit.slot, implementation: (evaluate(text) as (helpers: unknown) => unknown)(helpers) });
     }
     return { ok: true, functions };
   } catch (error) {
     return { ok: false, error: new HotfixRedirectError(module.path, `the new functions do not compile in the module's scope: ${describe(error)}`, error) };
   }
+}
+
+/**
+ * The new source with everything but the helper declarations blanked out (new lines kept): the
+ * helpers compile together, each at its own line and column of the new file.
+ */
+function helpersInPlace(source: string, helpers: FilePlan['helpers']): string {
+  if (helpers.length === 0) return '';
+  const sorted = [...helpers].sort((a, b) => a.nextStart - b.nextStart);
+  let text = '';
+  let from = 0;
+  for (const helper of sorted) {
+    text += source.slice(from, helper.nextStart).replace(/[^\n]/g, ' ') + source.slice(helper.nextStart, helper.nextEnd);
+    from = helper.nextEnd;
+  }
+  return text;
 }
 
 function topLevelClassAround(entry: FunctionEntry): { node: { start: number } } | undefined {

@@ -10,11 +10,11 @@
  * hands them over in an object of getters and setters (`captures`), listing exactly the ones the
  * running closure uses.
  */
-import type { Program } from 'acorn';
+import type { AnyNode, Program } from 'acorn';
 import { buildInventory, type ClassEntry, type Container, type FunctionEntry } from '../planner/inventory.js';
 import type { ParsedSource, SourceType } from '../planner/parse.js';
 import { analyzeScopes, type Binding } from '../planner/scopes.js';
-import type { FunctionNode } from '../planner/syntax.js';
+import { forEachChild, type FunctionNode } from '../planner/syntax.js';
 
 /** A variable of an enclosing function that a closure uses: handed over by its stub. */
 export interface Capture {
@@ -46,6 +46,14 @@ export interface TableEntry {
   readonly outerThis: boolean;
   /** The stub hands over captures (the `env` form) rather than forwarding the call as it is. */
   readonly withEnv: boolean;
+  /**
+   * Its parameters run code of their own (a default that calls, assigns or awaits; an array pattern,
+   * which iterates): the stub runs after them, so once redirected they would run twice per call.
+   */
+  readonly paramsRunCode: boolean;
+  /** How many parameters it declares before any rest parameter (what an arrow's stub forwards). */
+  readonly paramCount: number;
+  readonly hasRest: boolean;
 }
 
 export interface FunctionTable {
@@ -74,6 +82,25 @@ function simpleParameters(node: FunctionNode): boolean {
   return node.params.every(
     (param, i) => param.type === 'Identifier' || (i === node.params.length - 1 && param.type === 'RestElement' && param.argument.type === 'Identifier'),
   );
+}
+
+const RUNS_CODE = new Set(['CallExpression', 'NewExpression', 'AssignmentExpression', 'UpdateExpression', 'TaggedTemplateExpression', 'AwaitExpression', 'YieldExpression', 'ImportExpression', 'ArrayPattern']);
+
+/** Whether evaluating the parameter list can run code: see `TableEntry.paramsRunCode`. */
+export function parametersRunCode(node: FunctionNode): boolean {
+  let found = false;
+  const visit = (child: AnyNode): void => {
+    if (found) return;
+    if (RUNS_CODE.has(child.type)) {
+      found = true;
+      return;
+    }
+    // A function in a default is created, not run.
+    if (child.type === 'FunctionExpression' || child.type === 'ArrowFunctionExpression' || child.type === 'ClassExpression') return;
+    forEachChild(child, visit);
+  };
+  for (const param of node.params) if (param.type !== 'Identifier') visit(param);
+  return found;
 }
 
 function isWritable(binding: Binding): boolean {
@@ -141,6 +168,9 @@ export function buildTable(parsed: ParsedSource, sourceType: SourceType): Functi
       captures: list,
       outerThis,
       withEnv: list.length > 0 || (outerThis && node.type === 'ArrowFunctionExpression'),
+      paramsRunCode: parametersRunCode(node),
+      paramCount: node.params.filter((p) => p.type !== 'RestElement').length,
+      hasRest: node.params.some((p) => p.type === 'RestElement'),
     });
   }
   return { entries, classes, slots };

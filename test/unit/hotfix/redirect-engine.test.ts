@@ -127,4 +127,38 @@ describe('hotfix redirection', () => {
     assert.equal(module.default.add(2), 22);
     assert.equal(module.default.get(), 22);
   });
+
+  it('new code throws with the new file\'s line in its stack frames, marked as the patch\'s', async () => {
+    const v1 = 'export function fail() {\n  return 1;\n}\n';
+    const { path, module } = await dir.load(dir.fresh('stack', 'esm'), v1);
+    const v2 = '// a comment that moves the function down\n\nexport function fail() {\n  if (true) throw new Error("boom");\n  return helper();\n}\n\nfunction helper() {\n  throw new Error("helper");\n}\n';
+    const outcome = await engine.apply({ version: 'stack v2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    const error = (() => {
+      try {
+        module.fail();
+      } catch (thrown) {
+        return thrown as Error;
+      }
+      return undefined;
+    })();
+    const frame = (error?.stack ?? '').split('\n').find((line) => line.includes('hotswap-patch='));
+    assert.ok(frame, error?.stack);
+    assert.match(frame, /\?hotswap-patch=stack%20v2:4:\d+/);
+    assert.ok((await engine.revert('stack v2')).ok);
+  });
+
+  it('refuses a function whose parameters run code (they would run twice) and an arrow given more parameters', async () => {
+    const v1 = 'let id = 0;\nexport function make(n = ++id) { return n; }\nexport const pair = (a, b) => [a, b];\n';
+    const { path, module } = await dir.load(dir.fresh('params', 'esm'), v1);
+    const v2 = v1.replace('return n;', 'return n * 10;').replace('(a, b) => [a, b]', '(a, b, c) => [a, b, c]');
+    const outcome = await engine.apply({ version: 'params', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    assert.equal(outcome.ok, false);
+    if (!outcome.ok) {
+      assert.match(outcome.error.message, /"make".*parameters run code/);
+      assert.match(outcome.error.message, /arrow "pair" takes more parameters/);
+    }
+    assert.equal(module.make(), 1);
+    assert.deepEqual(module.pair(1, 2, 3), [1, 2]);
+  });
 });
