@@ -33,7 +33,7 @@ import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
 import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, PatchFile, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
-import { commitRedirect, prepareRedirect, redirectModuleFor, undoRedirect, type RedirectChange, type RedirectUndo } from './redirect/apply.js';
+import { RedirectTransaction, revertHere, revertOthers, type RedirectApplied } from './redirect/transaction.js';
 
 export interface HotfixEngine {
   /**
@@ -70,8 +70,8 @@ interface AppliedRecord {
   readonly mapInputs: readonly ThreadRetarget[];
   /** Where a worker keeps the undo of a retargeting (source-map/in-worker.ts). */
   readonly workerMaps: Array<{ readonly threadKey: string; readonly token: string }>;
-  /** The slots the redirection backend filled, to empty them again. */
-  readonly redirect: RedirectUndo | undefined;
+  /** What the redirection backend changed, in this thread and others, to undo it. */
+  readonly redirect: RedirectApplied | undefined;
 }
 
 type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
@@ -227,44 +227,34 @@ class Engine implements HotfixEngine {
       return { ok: true, version: patch.version, alreadyApplied: true, functions: existing.functions, pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
     }
 
-    const redirected: RedirectChange[] = [];
-    const liveEditFiles: PatchFile[] = [];
-    for (const file of patch.files) {
-      const module = redirectModuleFor(file.file, this.options.root);
-      if (module === undefined) {
-        liveEditFiles.push(file);
-        continue;
-      }
-      const change = await prepareRedirect(patch, file, module, this.planFile);
-      if (!('module' in change)) return change;
-      redirected.push(change);
-    }
-    if (liveEditFiles.length === 0) return this.applyRedirected(patch, digest, redirected);
+    const redirect = await RedirectTransaction.open(patch, this.options.root, this.planFile, this.workerTimeoutMs());
+    if (!(redirect instanceof RedirectTransaction)) return redirect;
+    if (redirect.liveEditFiles.length === 0) return this.applyRedirected(patch, digest, redirect);
 
-    let redirectUndo: RedirectUndo | undefined;
-    let redirectMs = 0;
-    const fillSlots = (): void => {
-      if (redirectUndo !== undefined || redirected.length === 0) return;
-      const started = performance.now();
-      redirectUndo = commitRedirect(redirected);
-      redirectMs = performance.now() - started;
-    };
     const applied = await this.withDebugger(async (scope): Promise<{ ok: true; record: AppliedRecord; result: CommitSuccess } | HotfixFailure> => {
-      const prepared = await prepare({ ...patch, files: liveEditFiles }, scope.threads, this.planFile, this.options.root, this.ledger);
-      if (!prepared.ok) return prepared;
+      const prepared = await prepare({ ...patch, files: redirect.liveEditFiles }, scope.threads, this.planFile, this.options.root, this.ledger);
+      if (!prepared.ok) {
+        await redirect.abort();
+        return prepared;
+      }
+      const othersFailed = await redirect.commitOthers();
+      if (othersFailed !== undefined) return othersFailed;
       const restoreMaps: Array<() => void> = [];
       const own = prepared.sourceMaps.filter((map) => map.threadKey === scope.ownKey).map((map) => map.input);
-      // The slots are filled in the same synchronous stretch as the engine's own thread's LiveEdit
-      // (or, when that thread had no LiveEdit file, right after the commit).
+      // This thread's slots are filled in the same synchronous stretch as its LiveEdit (or, when it
+      // had no LiveEdit file, right after the commit).
       const result = await commit(
         prepared.changes,
         this.commitOptions(patch.version, () => {
           restoreMaps.push(...this.retargetSourceMaps(own));
-          fillSlots();
+          redirect.commitHere();
         }),
       );
-      if (!result.ok) return result;
-      fillSlots();
+      if (!result.ok) {
+        await redirect.abort();
+        return result;
+      }
+      redirect.commitHere();
       const workerMaps: AppliedRecord['workerMaps'] = [];
       for (const map of prepared.sourceMaps) {
         const thread = map.threadKey === scope.ownKey ? undefined : scope.threads.find((t) => t.key === map.threadKey);
@@ -275,39 +265,44 @@ class Engine implements HotfixEngine {
         appliedAt: new Date().toISOString(),
         digest,
         files: patch.files.map((f) => f.file),
-        paths: [...prepared.paths, ...redirected.map((change) => change.module.path)],
-        functions: [...prepared.functions, ...redirected.flatMap((change) => change.applied)],
+        paths: [...prepared.paths, ...redirect.paths],
+        functions: [...prepared.functions, ...redirect.functions],
         stored: [...prepared.stored],
         restoreMaps,
         mapInputs: prepared.sourceMaps,
         workerMaps,
-        redirect: redirectUndo,
+        redirect: redirect.isEmpty ? undefined : redirect.applied(),
       };
-      return { ok: true, record, result: { ...result, pauseMs: Math.max(result.pauseMs, redirectMs) } };
+      return { ok: true, record, result: { ...result, pauseMs: Math.max(result.pauseMs, redirect.pauseMs) } };
     });
     if (!applied.ok) return applied;
     return this.finishApply(patch, applied.record, applied.result);
   }
 
+  /** How long another thread may take to answer a step of a redirected apply. */
+  private workerTimeoutMs(): number {
+    return Math.max(1000, this.options.safePointDeadlineMs);
+  }
+
   /** A patch whose every file is redirected: no debugger at all. */
-  private async applyRedirected(patch: Patch, digest: string, redirected: readonly RedirectChange[]): Promise<ApplyOutcome> {
-    const started = performance.now();
-    const undo = commitRedirect(redirected);
-    const pauseMs = performance.now() - started;
+  private async applyRedirected(patch: Patch, digest: string, redirect: RedirectTransaction): Promise<ApplyOutcome> {
+    const othersFailed = await redirect.commitOthers();
+    if (othersFailed !== undefined) return othersFailed;
+    redirect.commitHere();
     const record: AppliedRecord = {
       version: patch.version,
       appliedAt: new Date().toISOString(),
       digest,
       files: patch.files.map((f) => f.file),
-      paths: redirected.map((change) => change.module.path),
-      functions: redirected.flatMap((change) => change.applied),
+      paths: [...redirect.paths],
+      functions: redirect.functions,
       stored: [],
       restoreMaps: [],
       mapInputs: [],
       workerMaps: [],
-      redirect: undo,
+      redirect: redirect.applied(),
     };
-    return this.finishApply(patch, record, { ok: true, pauseMs, verifyMs: 0, attempts: 1, threads: 1 });
+    return this.finishApply(patch, record, { ok: true, pauseMs: redirect.pauseMs, verifyMs: 0, attempts: 1, threads: redirect.threadCount });
   }
 
   /** Runs the patch's init (undoing the patch if it throws) and records the patch as applied. */
@@ -316,7 +311,7 @@ class Engine implements HotfixEngine {
       try {
         await runInit(patch.init, patch.version, record.paths[0] ?? this.options.root);
       } catch (error) {
-        const undo = record.stored.length === 0 ? this.undoRedirectOnly(record) : await this.withDebugger((scope) => this.undo(record, scope));
+        const undo = await this.undoAll(record);
         if (!undo.ok) {
           this.applied.push(record);
           this.options.logger.error(`hotfix: init of ${patch.version} failed (${describe(error)}) and the patch could not be reverted: it stays applied`);
@@ -341,7 +336,7 @@ class Engine implements HotfixEngine {
         return failure(new HotfixRefusedError(file, [`patch ${later.version}, applied after ${version}, also changes this file: revert ${later.version} first`]), file);
       }
     }
-    const undo = record.stored.length === 0 ? this.undoRedirectOnly(record) : await this.withDebugger((scope) => this.undo(record, scope));
+    const undo = await this.undoAll(record);
     if (!undo.ok) return undo;
     this.applied.splice(this.applied.indexOf(record), 1);
     if (this.applied.length === 0) await this.follower?.stop();
@@ -350,11 +345,20 @@ class Engine implements HotfixEngine {
     return { ok: true, version, functions: record.functions, ...(result === undefined ? none : timings(result)) };
   }
 
-  /** Empties the slots of a patch that LiveEdit had no part in: no debugger. */
-  private undoRedirectOnly(record: AppliedRecord): Undo {
+  /**
+   * Undoes a patch: other threads' redirected slots first, then, when LiveEdit had a part, its undo
+   * with this thread's slots in the same stretch; without LiveEdit, no debugger at all.
+   */
+  private async undoAll(record: AppliedRecord): Promise<Undo> {
+    const redirect = record.redirect;
+    if (redirect !== undefined) {
+      const failed = await revertOthers(redirect, this.workerTimeoutMs());
+      if (failed !== undefined) return failed;
+    }
+    if (record.stored.length > 0) return this.withDebugger((scope) => this.undo(record, scope));
     const started = performance.now();
-    if (record.redirect !== undefined) undoRedirect(record.redirect);
-    return { ok: true, result: { ok: true, pauseMs: performance.now() - started, verifyMs: 0, attempts: 1, threads: 1 } };
+    if (redirect !== undefined) revertHere(redirect);
+    return { ok: true, result: { ok: true, pauseMs: performance.now() - started, verifyMs: 0, attempts: 1, threads: 1 + (redirect?.threads.length ?? 0) } };
   }
 
   /** Sets back the sources a patch replaced, in every thread that still runs them. */
@@ -378,19 +382,19 @@ class Engine implements HotfixEngine {
     };
     if (changes.length === 0) {
       restoreMaps();
-      if (record.redirect !== undefined) undoRedirect(record.redirect);
+      if (record.redirect !== undefined) revertHere(record.redirect);
       return { ok: true, result: undefined };
     }
     const result = await commit(
       changes,
       this.commitOptions(record.version, () => {
         restoreMaps();
-        if (record.redirect !== undefined) undoRedirect(record.redirect);
+        if (record.redirect !== undefined) revertHere(record.redirect);
       }),
     );
     if (!result.ok) return result;
     // Undoing twice puts back the same values: done here too for when the own thread had no LiveEdit file.
-    if (record.redirect !== undefined) undoRedirect(record.redirect);
+    if (record.redirect !== undefined) revertHere(record.redirect);
     for (const { threadKey, token } of record.workerMaps) {
       const thread = scope.threads.find((t) => t.key === threadKey);
       if (thread === undefined) continue;

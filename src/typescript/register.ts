@@ -12,11 +12,14 @@ import * as nodeModule from 'node:module';
 import { installCommonJsHook } from '../hotfix/redirect/cjs-hook.js';
 import { redirectOptionsFromEnv } from '../hotfix/redirect/loader.js';
 import { redirectRuntime } from '../hotfix/redirect/runtime.js';
+import { threadAgent } from '../hotfix/redirect/agent.js';
 
 const options = redirectOptionsFromEnv();
 if (options.enabled) {
   // Before any instrumented module runs: they register with it as they start.
   redirectRuntime();
+  // Tells the other threads which instrumented files this one loads, and takes their patches.
+  threadAgent();
   installCommonJsHook(options);
 }
 

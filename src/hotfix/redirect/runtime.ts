@@ -36,6 +36,8 @@ export interface RedirectRuntime {
   registerClass(path: string, index: number, evaluate: Evaluate): void;
   find(path: string): RedirectModule | undefined;
   readonly modules: ReadonlyMap<string, RedirectModule>;
+  /** Told of every module that registers (the thread agent announces it to the other threads). */
+  onRegister: ((path: string) => void) | undefined;
 }
 
 function readBack(path: string, hash: string): { loaded: string | undefined; problem: string | undefined } {
@@ -55,13 +57,15 @@ function readBack(path: string, hash: string): { loaded: string | undefined; pro
 
 function createRuntime(): RedirectRuntime {
   const modules = new Map<string, RedirectModule>();
-  return {
+  const runtime: RedirectRuntime = {
     modules,
+    onRegister: undefined,
     register(path, hash, sourceType, slotCount, evaluate) {
       const slots: unknown[] = new Array<unknown>(slotCount).fill(undefined);
       // A module loaded again under the same path (a cleared require cache) replaces the record:
       // patches reach the newest instance.
       modules.set(path, { path, sourceType, slots, evaluate, classes: [], ...readBack(path, hash), state: undefined });
+      runtime.onRegister?.(path);
       return slots;
     },
     registerClass(path, index, evaluate) {
@@ -72,6 +76,7 @@ function createRuntime(): RedirectRuntime {
       return modules.get(path);
     },
   };
+  return runtime;
 }
 
 /** This thread's runtime, created on first use. */
