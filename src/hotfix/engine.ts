@@ -31,7 +31,7 @@ import { sha256 } from './source.js';
 import { OwnThread, WorkerHub, WorkerUnavailableError, type DebugThread, type WorkerThread } from './threads.js';
 import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
-import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, PatchFile, RevertOutcome } from './types.js';
+import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
 import { RedirectTransaction, revertHere, revertOthers, type RedirectApplied } from './redirect/transaction.js';
 

@@ -111,7 +111,7 @@ export class RedirectTransaction {
     this.committedOthers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.findIndex((r) => r.status === 'rejected');
     if (failed === -1) return undefined;
-    const reason = (results[failed] as PromiseRejectedResult).reason;
+    const reason: unknown = (results[failed] as PromiseRejectedResult).reason;
     await this.abort();
     return fail(new HotfixWorkerError(String(this.others[failed]), describe(reason), reason));
   }
@@ -148,7 +148,7 @@ export async function revertOthers(applied: RedirectApplied, timeoutMs: number):
   const results = await Promise.allSettled(applied.threads.map((thread) => agent.step(thread, applied.id, 'revert', timeoutMs)));
   const failed = results.findIndex((r) => r.status === 'rejected' && !((r.reason as Error).message ?? '').endsWith('exited'));
   if (failed === -1) return undefined;
-  const reason = (results[failed] as PromiseRejectedResult).reason;
+  const reason: unknown = (results[failed] as PromiseRejectedResult).reason;
   return fail(new HotfixWorkerError(String(applied.threads[failed]), `the revert could not reach it: ${describe(reason)}`, reason));
 }
 

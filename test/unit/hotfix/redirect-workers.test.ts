@@ -12,7 +12,7 @@ import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { threadAgent } from '../../../src/hotfix/redirect/agent.js';
 import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
-import { createEngine, ModuleDir, type AnyModule } from './fixtures.js';
+import { createEngine, ModuleDir } from './fixtures.js';
 
 await installRedirectLoader();
 
@@ -63,7 +63,7 @@ describe('hotfix redirection in worker threads', () => {
 
   it('patches a file in this thread and in a worker in one apply, and reverts both', async () => {
     const v1 = 'export function answer() { return 1; }\n';
-    const { path, module } = (await dir.load(dir.fresh('both', 'esm'), v1)) as { path: string; module: AnyModule };
+    const { path, module } = (await dir.load(dir.fresh('both', 'esm'), v1));
     const worker = await startWorker(dir, path);
     try {
       assert.equal(await worker.call('answer'), 1);
@@ -97,7 +97,7 @@ describe('hotfix redirection in worker threads', () => {
 
   it('refuses the whole patch when a worker cannot take it, and this thread keeps its code', async () => {
     const v1 = 'export function f() { return 1; }\n';
-    const { path, module } = (await dir.load(dir.fresh('split', 'esm'), v1)) as { path: string; module: AnyModule };
+    const { path, module } = (await dir.load(dir.fresh('split', 'esm'), v1));
     // The worker loads another text of the same file: the patch's base is not what it runs.
     writeFileSync(path, 'export function f() { return 100; }\n');
     const worker = await startWorker(dir, path);
@@ -118,7 +118,7 @@ describe('hotfix redirection in worker threads', () => {
 
   it('forgets a worker that exited: a later patch does not wait for it', async () => {
     const v1 = 'export function g() { return 1; }\n';
-    const { path, module } = (await dir.load(dir.fresh('gone', 'esm'), v1)) as { path: string; module: AnyModule };
+    const { path, module } = (await dir.load(dir.fresh('gone', 'esm'), v1));
     const worker = await startWorker(dir, path);
     await worker.stop();
     const outcome = await engine.apply({ version: 'gone', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
