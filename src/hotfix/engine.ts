@@ -33,7 +33,8 @@ import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
 import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
-import { RedirectTransaction, revertHere, revertOthers, type RedirectApplied } from './redirect/transaction.js';
+import { RedirectTransaction, catchUp, revertHere, revertOthers, type RedirectApplied } from './redirect/transaction.js';
+import { threadAgent } from './redirect/agent.js';
 
 export interface HotfixEngine {
   /**
@@ -111,7 +112,19 @@ class Engine implements HotfixEngine {
         })
       : undefined;
     if (this.options.warmUp) void this.enqueue(() => this.warmUp());
+    // A worker that loads a redirected file after the patch gets the patch then.
+    this.stopCatchUp = threadAgent()?.onLoaded((thread, path) => {
+      const chain = this.applied.flatMap((record) => (record.redirect !== undefined && record.paths.includes(path) ? [record.redirect] : []));
+      if (chain.length === 0) return;
+      void this.enqueue(async () => {
+        const problem = await catchUp(thread, path, chain, this.workerTimeoutMs()).catch((error: unknown) => describe(error));
+        if (problem !== undefined) this.options.logger.warn(`hotfix: ${problem}`);
+        else this.options.logger.info(`hotfix: ${path} patched in thread ${thread} as it loaded (${chain.map((r) => r.patch.version).join(', ')})`);
+      });
+    });
   }
+
+  private readonly stopCatchUp: (() => void) | undefined;
 
   apply(patch: Patch): Promise<ApplyOutcome> {
     this.assertOpen('apply');
@@ -142,6 +155,7 @@ class Engine implements HotfixEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopCatchUp?.();
     await this.queue.catch(() => undefined);
     await this.follower?.stop();
     this.applied.length = 0;

@@ -32,6 +32,8 @@ export interface Agent {
   /** Sends a message and waits for the answer of thread `to`, up to `timeoutMs`. */
   prepare(to: number, id: string, patch: Patch, root: string, timeoutMs: number): Promise<PrepareAnswer>;
   step(to: number, id: string, step: 'commit' | 'abort' | 'revert', timeoutMs: number): Promise<void>;
+  /** Calls `listener` when another thread loads an instrumented file; returns the unsubscribe. */
+  onLoaded(listener: (thread: number, path: string) => void): () => void;
 }
 
 class ThreadGoneError extends Error {}
@@ -43,6 +45,7 @@ class ChannelAgent implements Agent {
   /** This thread's side of transactions other threads run: prepared changes, then what to undo. */
   private readonly prepared = new Map<string, readonly RedirectChange[]>();
   private readonly committed = new Map<string, RedirectUndo>();
+  private readonly listeners = new Set<(thread: number, path: string) => void>();
 
   constructor(runtime: RedirectRuntime) {
     runtime.onRegister = (path) => this.announce(path);
@@ -61,6 +64,11 @@ class ChannelAgent implements Agent {
 
   announce(path: string): void {
     this.post({ kind: 'loaded', thread: threadId, path });
+  }
+
+  onLoaded(listener: (thread: number, path: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   threadsWith(path: string): number[] {
@@ -108,6 +116,7 @@ class ChannelAgent implements Agent {
         const paths = this.loaded.get(message.thread) ?? new Set<string>();
         paths.add(message.path);
         this.loaded.set(message.thread, paths);
+        for (const listener of this.listeners) listener(message.thread, message.path);
         return;
       }
       case 'gone':

@@ -17,14 +17,20 @@ import { commitRedirect, prepareRedirect, redirectModuleFor, undoRedirect, type 
 /** What an applied patch keeps of its redirection part, to revert it. */
 export interface RedirectApplied {
   readonly id: string;
-  readonly threads: readonly number[];
+  /** The other threads that run it; grows when a thread started later catches up (`catchUp`). */
+  readonly threads: number[];
   readonly undo: RedirectUndo | undefined;
+  /** The patch, to give it to a thread that loads one of its files later. */
+  readonly patch: Patch;
+  readonly root: string;
 }
 
 const fail = (error: HotswapError, file?: string, fn?: string): HotfixFailure => ({ ok: false, error, file, function: fn });
 
 export class RedirectTransaction {
   private undo: RedirectUndo | undefined;
+  private patch: Patch | undefined;
+  private root = '';
   private committedOthers: number[] = [];
   /** Longest synchronous step of this thread, in ms. */
   pauseMs = 0;
@@ -90,7 +96,10 @@ export class RedirectTransaction {
         if (answer.ok) for (const fn of answer.functions) functions.set(`${fn.file}\u0000${fn.name}`, { ...fn, backend: 'redirect' });
       }
     }
-    return new RedirectTransaction(id, agent, timeoutMs, here, [...others], liveEditFiles, [...functions.values()], paths);
+    const opened = new RedirectTransaction(id, agent, timeoutMs, here, [...others], liveEditFiles, [...functions.values()], paths);
+    opened.patch = { ...patch, files: redirectFiles };
+    opened.root = root;
+    return opened;
   }
 
   /** Whether the patch has redirected files at all. */
@@ -134,7 +143,7 @@ export class RedirectTransaction {
   }
 
   applied(): RedirectApplied {
-    return { id: this.id, threads: this.committedOthers, undo: this.undo };
+    return { id: this.id, threads: [...this.committedOthers], undo: this.undo, patch: this.patch as Patch, root: this.root };
   }
 }
 
@@ -150,6 +159,25 @@ export async function revertOthers(applied: RedirectApplied, timeoutMs: number):
   if (failed === -1) return undefined;
   const reason: unknown = (results[failed] as PromiseRejectedResult).reason;
   return fail(new HotfixWorkerError(String(applied.threads[failed]), `the revert could not reach it: ${describe(reason)}`, reason));
+}
+
+/**
+ * Gives a thread that just loaded `path` the patches of it applied before (oldest first), so a worker
+ * started after a patch runs it too, shortly after its module starts: until then it runs the code
+ * as loaded. A patch it cannot take is left out, and so are the later ones of the same file.
+ * @returns a problem to report, or undefined
+ */
+export async function catchUp(thread: number, path: string, chain: readonly RedirectApplied[], timeoutMs: number): Promise<string | undefined> {
+  const agent = threadAgent();
+  if (agent === undefined) return undefined;
+  for (const applied of chain) {
+    if (applied.threads.includes(thread)) continue;
+    const answer = await agent.prepare(thread, applied.id, applied.patch, applied.root, timeoutMs).catch((error: unknown) => ({ ok: false as const, message: describe(error) }));
+    if (!answer.ok) return `thread ${thread} loaded ${path} but could not take patch ${applied.patch.version}: ${answer.message}`;
+    await agent.step(thread, applied.id, 'commit', timeoutMs);
+    applied.threads.push(thread);
+  }
+  return undefined;
 }
 
 export function revertHere(applied: RedirectApplied): void {

@@ -12,7 +12,7 @@ import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { threadAgent } from '../../../src/hotfix/redirect/agent.js';
 import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
-import { createEngine, ModuleDir } from './fixtures.js';
+import { createEngine, deferred, ModuleDir, quiet } from './fixtures.js';
 
 await installRedirectLoader();
 
@@ -125,5 +125,33 @@ describe('hotfix redirection in worker threads', () => {
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
     assert.equal(outcome.threads, 1);
     assert.equal(module.g(), 2);
+  });
+
+  it('gives a worker that loads a patched file later the patches of it, and reverts reach it', async () => {
+    const v1 = 'export function late() { return "v1"; }\n';
+    const { path, module } = await dir.load(dir.fresh('late', 'esm'), v1);
+    const caughtUp = deferred();
+    const logger = { ...quiet, info: (line: string) => void (line.includes('as it loaded') && caughtUp.resolve()) };
+    const late = createEngine({ logger });
+    try {
+      const v2 = v1.replace('v1', 'v2');
+      const first = await late.apply({ version: 'late-2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+      assert.ok(first.ok, first.ok ? '' : first.error.message);
+      const second = await late.apply({ version: 'late-3', files: [{ file: path, baseHash: sha256(v2), source: v2.replace('v2', 'v3') }] });
+      assert.ok(second.ok, second.ok ? '' : second.error.message);
+      assert.equal(module.late(), 'v3');
+      const worker = await startWorker(dir, path);
+      try {
+        await caughtUp.promise;
+        assert.equal(await worker.call('late'), 'v3');
+        assert.ok((await late.revert('late-3')).ok);
+        assert.equal(await worker.call('late'), 'v2');
+        assert.equal(module.late(), 'v2');
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await late.close();
+    }
   });
 });
