@@ -47,8 +47,9 @@ function readBack(path: string, hash: string): { loaded: string | undefined; pro
   } catch (error) {
     return { loaded: undefined, problem: `its file cannot be read back (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
-  // Node strips a byte order mark before it compiles a file; the loader hashed what it compiled.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // The loader hashed the text it instrumented: the file's, with or without its byte order mark
+  // (depending on who read it); the table's offsets are those of that text.
+  if (sha256(text) !== hash && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (sha256(text) !== hash) {
     return { loaded: undefined, problem: 'its file on disk is not the code that was loaded (changed while loading, or transformed by another loader): restart to patch it' };
   }

@@ -161,4 +161,14 @@ describe('hotfix redirection', () => {
     assert.equal(module.make(), 1);
     assert.deepEqual(module.pair(1, 2, 3), [1, 2]);
   });
+
+  it('patches files that start with a byte order mark, CommonJS and ES module', async () => {
+    for (const kind of ['cjs', 'esm'] as const) {
+      const v1 = `\uFEFF${kind === 'cjs' ? 'exports.bom = function bom() { return 1; };' : 'export function bom() { return 1; }'}\n`;
+      const { path, module } = await dir.load(dir.fresh('bom', kind), v1);
+      const outcome = await engine.apply({ version: `bom-${kind}`, files: [{ file: path, baseHash: sha256(v1), source: v1.replace('return 1', 'return 2') }] });
+      assert.ok(outcome.ok, outcome.ok ? '' : `${kind}: ${outcome.error.message}`);
+      assert.equal(module.bom(), 2, kind);
+    }
+  });
 });
