@@ -51,8 +51,12 @@ export interface RunningApp {
   readonly port: number;
 }
 
-export async function startApp(ws: Workspace): Promise<RunningApp> {
-  const child = spawn(process.execPath, [join(ws.app, 'server.mjs')], { cwd: ws.app, stdio: ['ignore', 'pipe', 'inherit'] });
+/** How the app is started: through hotswap's loader (patched by redirection), or plainly (LiveEdit). */
+export type Backend = 'redirect' | 'liveedit';
+
+export async function startApp(ws: Workspace, backend: Backend = 'liveedit'): Promise<RunningApp> {
+  const loader = backend === 'redirect' ? ['--import', 'hotswap/register'] : [];
+  const child = spawn(process.execPath, [...loader, join(ws.app, 'server.mjs')], { cwd: ws.app, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const [line] = (await Promise.race([
     once(lines, 'line'),
@@ -94,11 +98,13 @@ export async function buildPatch(ws: Workspace, version: string, edit: (source: 
   return JSON.parse(await readFile(out, 'utf8')) as unknown;
 }
 
-async function main(): Promise<void> {
+/** The whole flow with the app started for one backend; whether every check passed. */
+async function demo(backend: Backend): Promise<boolean> {
+  console.log(`\n== ${backend === 'redirect' ? 'node --import hotswap/register server.mjs (redirection)' : 'node server.mjs (LiveEdit)'}`);
   const ws = await makeWorkspace();
   let app: RunningApp | undefined;
   try {
-    app = await startApp(ws);
+    app = await startApp(ws, backend);
     const before = await httpJson(app.port, 'GET', '/now');
     console.log(`/now before: ${JSON.stringify(before.json)}`);
 
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
     const checks: [string, boolean][] = [
       ['before: ISO format', /^\d{4}-\d\d-\d\dT/.test(String(before.json.now))],
       ['patch applied', applied.status === 200 && applied.json.ok === true],
+      [`patched by ${backend}`, (applied.json as { functions?: { backend?: string }[] }).functions?.every((f) => f.backend === backend) === true],
       ['after: new format', /^\d\d:\d\d:\d\d UTC$/.test(String(after.json.now))],
       ['same process (no restart)', after.json.pid === app.pid && after.json.startedAt === before.json.startedAt],
       ['state kept (request counter)', after.json.requests === 2],
@@ -128,11 +135,16 @@ async function main(): Promise<void> {
     for (const [name, ok] of checks) console.log(`| ${name} | ${ok ? 'yes' : 'NO'} |`);
     const pause = (applied.json as { pauseMs?: number }).pauseMs;
     if (typeof pause === 'number') console.log(`\nmain-thread pause of the apply: ${pause.toFixed(1)} ms`);
-    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+    return checks.every(([, ok]) => ok);
   } finally {
     app?.child.kill();
     await rm(ws.root, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const results = [await demo('redirect'), await demo('liveedit')];
+  if (results.some((ok) => !ok)) process.exitCode = 1;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
