@@ -17,23 +17,25 @@ import {
   describe,
   isHotswapError,
 } from '../errors.js';
-import { inverse, makeChange, type Change, type StoredChange } from './change.js';
+import { inverse, makeChange, type Change } from './change.js';
 import { applyChannel, retryChannel, revertChannel, type HotfixApplyMessage, type HotfixRetryMessage, type HotfixRevertMessage } from './diagnostics.js';
 import { runInit } from './init.js';
 import { resolveOptions, type HotfixEngineOptions, type ResolvedOptions } from './options.js';
-import { prepare, type PlanFile, type ThreadRetarget } from './prepare.js';
+import { prepare, type PlanFile } from './prepare.js';
 import { DebuggerScope } from './scope.js';
 import { ScriptLedger } from './ledger.js';
 import { InspectorSession } from './session.js';
-import { retargetInWorker, restoreInWorker } from './source-map/in-worker.js';
-import { retargetSourceMap, type RetargetInput } from './source-map/retarget.js';
+import { restoreInWorker } from './source-map/in-worker.js';
 import { sha256 } from './source.js';
-import { OwnThread, WorkerHub, WorkerUnavailableError, type DebugThread, type WorkerThread } from './threads.js';
+import { OwnThread, WorkerHub, WorkerUnavailableError } from './threads.js';
 import { WorkerFollower } from './worker-follower.js';
 import { commit, type CommitSuccess } from './transaction.js';
-import type { AppliedFunction, AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
+import type { AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
-import { RedirectTransaction, catchUp, revertHere, revertOthers, type RedirectApplied } from './redirect/transaction.js';
+import type { AppliedRecord } from './applied-record.js';
+import { patchStartingWorker } from './starting-worker.js';
+import { retargetSourceMaps, retargetWorkerMap } from './source-map/apply-maps.js';
+import { RedirectTransaction, catchUp, revertHere, revertOthers } from './redirect/transaction.js';
 import { threadAgent } from './redirect/agent.js';
 
 export interface HotfixEngine {
@@ -54,25 +56,6 @@ export interface HotfixEngine {
   list(): AppliedPatch[];
   /** Waits for the running operation and disconnects. Applied patches stay in effect; the engine forgets them. */
   close(): Promise<void>;
-}
-
-interface AppliedRecord {
-  readonly version: string;
-  readonly appliedAt: string;
-  readonly digest: string;
-  readonly files: readonly string[];
-  readonly paths: readonly string[];
-  readonly functions: readonly AppliedFunction[];
-  /** Grows when a worker started after the patch is patched as it loads the file (worker-follower.ts). */
-  readonly stored: StoredChange[];
-  /** Undo the source map retargeting of the patch in the engine's thread (see source-map/retarget.ts). */
-  readonly restoreMaps: readonly (() => void)[];
-  /** The retargetings of every thread, to repeat them in a worker started later. */
-  readonly mapInputs: readonly ThreadRetarget[];
-  /** Where a worker keeps the undo of a retargeting (source-map/in-worker.ts). */
-  readonly workerMaps: Array<{ readonly threadKey: string; readonly token: string }>;
-  /** What the redirection backend changed, in this thread and others, to undo it. */
-  readonly redirect: RedirectApplied | undefined;
 }
 
 type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
@@ -105,7 +88,10 @@ class Engine implements HotfixEngine {
     this.follower = this.options.workers
       ? new WorkerFollower({
           targets: () => [...new Set(this.applied.flatMap((record) => record.paths))],
-          patch: (worker, scriptId, path) => this.enqueue(() => this.patchStartingWorker(worker, scriptId, path)),
+          patch: (worker, scriptId, path) =>
+            this.enqueue(() =>
+              patchStartingWorker({ applied: this.applied, ledger: this.ledger, logger: this.options.logger, commitOptions: (versions) => this.commitOptions(versions) }, worker, scriptId, path),
+            ),
           logger: this.options.logger,
           windowMs: this.options.workerStartWindowMs,
           timeoutMs: Math.max(1000, this.options.safePointDeadlineMs),
@@ -260,7 +246,7 @@ class Engine implements HotfixEngine {
       const result = await commit(
         prepared.changes,
         this.commitOptions(patch.version, () => {
-          restoreMaps.push(...this.retargetSourceMaps(own));
+          restoreMaps.push(...retargetSourceMaps(own, this.options.logger));
           redirect.commitHere();
         }),
       );
@@ -272,7 +258,7 @@ class Engine implements HotfixEngine {
       const workerMaps: AppliedRecord['workerMaps'] = [];
       for (const map of prepared.sourceMaps) {
         const thread = map.threadKey === scope.ownKey ? undefined : scope.threads.find((t) => t.key === map.threadKey);
-        if (thread !== undefined) await this.retargetWorkerMap(thread, map.input, patch.version, workerMaps);
+        if (thread !== undefined) await retargetWorkerMap(thread, map.input, patch.version, workerMaps, this.options.logger);
       }
       const record: AppliedRecord = {
         version: patch.version,
@@ -417,66 +403,6 @@ class Engine implements HotfixEngine {
       });
     }
     return { ok: true, result };
-  }
-
-  /** Re-points a worker's cached source map of a patched script; a failure is only logged. */
-  private async retargetWorkerMap(thread: DebugThread, input: RetargetInput, version: string, into: AppliedRecord['workerMaps']): Promise<void> {
-    const token = `${version}\u0000${input.file}`;
-    try {
-      if (await retargetInWorker(thread, input, token)) into.push({ threadKey: thread.key, token });
-    } catch (error) {
-      this.options.logger.warn(`hotfix: stack traces of ${input.file} in ${thread.label} may show shifted lines: its source map could not be updated (${describe(error)})`);
-    }
-  }
-
-  /**
-   * A worker started after the patches, stopped before the first line of a patched file: gives it
-   * the file's patched source (the last applied patch's), as one transaction like any apply, and
-   * records it in every patch of the file so that reverts reach it.
-   */
-  private async patchStartingWorker(worker: WorkerThread, scriptId: string, path: string): Promise<void> {
-    const chain = this.applied.filter((record) => record.paths.includes(path));
-    const first = chain[0];
-    if (first === undefined || worker.detached) return;
-    const fileIn = (record: AppliedRecord) => record.files[record.paths.indexOf(path)];
-    const { scriptSource } = await worker.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId });
-    const base = first.stored.find((stored) => stored.file === fileIn(first) && stored.from === scriptSource);
-    if (base === undefined) {
-      const last = chain[chain.length - 1] as AppliedRecord;
-      if (last.stored.some((stored) => stored.file === fileIn(last) && stored.to === scriptSource)) return;
-      throw new Error(`its source is not the one patch ${first.version} was built against`);
-    }
-    const steps = chain.map((record) => record.stored.find((stored) => stored.threadKey === base.threadKey && stored.file === fileIn(record)));
-    const last = steps[steps.length - 1];
-    if (last === undefined || steps.some((step) => step === undefined)) throw new Error('the patches of the file do not follow one another in one thread');
-    const mine = (stored: StoredChange): StoredChange => ({ ...stored, threadKey: worker.key, threadLabel: worker.label, scriptId });
-    const versions = chain.map((record) => record.version).join(', ');
-    const change = mine({ ...base, to: last.to });
-    const result = await commit([makeChange(worker, change, this.ledger.replaced(worker.key, scriptId))], this.commitOptions(versions));
-    if (!result.ok) throw result.error;
-    chain.forEach((record, i) => record.stored.push(mine(steps[i] as StoredChange)));
-    for (const [i, record] of chain.entries()) {
-      const map = record.mapInputs.find((m) => m.threadKey === base.threadKey && m.input.running === steps[i]?.from);
-      if (map !== undefined) await this.retargetWorkerMap(worker, map.input, record.version, record.workerMaps);
-    }
-    this.options.logger.info(`hotfix: ${base.file} patched in ${worker.label} as it started (${versions})`);
-  }
-
-  /** Points Node's cached source maps of the patched scripts at the new text; a failure is only logged. */
-  private retargetSourceMaps(inputs: readonly RetargetInput[]): Array<() => void> {
-    const restores: Array<() => void> = [];
-    for (const input of inputs) {
-      try {
-        const restore = retargetSourceMap(input);
-        if (restore !== undefined) restores.push(restore);
-        if (restore !== undefined && input.nextMap === undefined) {
-          this.options.logger.warn(`hotfix: the patch of ${input.file} carries no source map: stack frames in its patched functions show JavaScript positions`);
-        }
-      } catch (error) {
-        this.options.logger.warn(`hotfix: stack traces of ${input.file} may show shifted lines: its source map could not be updated (${describe(error)})`);
-      }
-    }
-    return restores;
   }
 }
 
