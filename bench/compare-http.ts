@@ -8,7 +8,8 @@
  * under autocannon load (`connections` keep-alive connections, each sending its next request as
  * soon as the previous is answered: a saturated server), while `changes` code changes are applied,
  * one every `interval-ms`, by each alternative: restart (node --watch), a 2-worker pm2 cluster
- * reload, ESM cache busting, hot-hook, dynohot, a hotswap plugin reload and a hotswap hotfix; and
+ * reload, ESM cache busting, hot-hook, dynohot, a hotswap plugin reload and a hotswap hotfix (by
+ * LiveEdit, and by redirection with the server run through hotswap's loader); and
  * the same load with no change, the baseline. After each change a prober polls `/` (a new
  * connection per poll) until the new version answers: the change-to-new-code time. Every
  * alternative runs once per run, in rotating order, each in a fresh workspace and process; the
@@ -23,7 +24,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ALTERNATIVES, BASELINE, HOTSWAP_HOTFIX, HOTSWAP_PLUGIN, RESTART, type Alternative, type Running } from './lib/compare/alternatives.js';
+import { ALTERNATIVES, BASELINE, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT, HOTSWAP_PLUGIN, RESTART, type Alternative, type Running } from './lib/compare/alternatives.js';
 import { buildPluginTemplate, hotfixPatch, PluginInstaller, type PluginTemplate } from './lib/compare/changes.js';
 import { LoadProcess, type LoadResult } from './lib/compare/load.js';
 import { handlerSource, label, pluginSource } from './lib/compare/servers.js';
@@ -321,10 +322,10 @@ function reportWorkloadOne(outcomes: readonly Outcome[], options: Options, build
   const restart = outcomes.find((o) => o.alternative === RESTART);
   const restartChange = restart === undefined ? undefined : pooledChanges(restart.runs).seen;
   const lines: string[] = [];
-  for (const engine of [HOTSWAP_PLUGIN, HOTSWAP_HOTFIX]) {
+  for (const engine of [HOTSWAP_PLUGIN, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT]) {
     const outcome = outcomes.find((o) => o.alternative === engine);
     if (outcome === undefined) continue;
-    const name = engine === HOTSWAP_PLUGIN ? 'hotswap plugin' : 'hotswap hotfix';
+    const name = engine === HOTSWAP_PLUGIN ? 'hotswap plugin' : engine === HOTSWAP_HOTFIX ? 'hotswap hotfix' : 'hotswap hotfix, redirected';
     if (outcome.runs.length === 0) {
       lines.push(`goal: ${name}: MISSED (did not run: ${outcome.failures[0]?.split('\n')[0] ?? '?'})`);
       continue;
@@ -517,7 +518,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const template = await buildPluginTemplate();
   const wantsOne = options.only === undefined || ALTERNATIVES.some((a) => options.only?.has(a.key));
   if (wantsOne) {
-    const builds = options.only === undefined || options.only.has('plugin') || options.only.has('hotfix') ? await buildTimes() : undefined;
+    const builds = options.only === undefined || options.only.has('plugin') || options.only.has('hotfix') || options.only.has('hotfix-redirect') ? await buildTimes() : undefined;
     const outcomes = await workloadOne(options, template);
     reportWorkloadOne(outcomes, options, builds);
   }

@@ -4,6 +4,7 @@
  * apply runs, so after the apply the throughput must be back at the before figure.
  *
  *   node dist/bench/hotfix-await.js [--runs 5] [--window 1000] [--hold 1000] [--batch 20000] [--plain-steps 100000]
+ *                                   [--no-redirect | --redirect-only]
  *
  * The await-heavy code: `batch(n)` awaits `middle(i)` n times, which awaits `leaf(i)`, which awaits
  * a resolved promise: three awaits and three async calls per step. It runs in batches of --batch
@@ -32,6 +33,14 @@
  * with no apply (the batches run until `gate` resolves), so the after/before ratios can be told
  * from drift and noise.
  *
+ * Each run also has a child started with hotswap's loader (`--import .../register.js`, left out by
+ * --no-redirect), in which the patched module is instrumented and every apply goes through
+ * redirection, no debugger involved: the same windows but "during" (the first apply does not wait
+ * for the suspended `hold`, whose call goes on in the old code; the gate opens once it is done).
+ * The benchmark's own file is instrumented there too, the await-heavy code with it: its ratios
+ * compare, its absolute figures do not. --redirect-only leaves out the LiveEdit children (for a Node
+ * without LiveEdit: `Debugger.setScriptSource` is no longer available in Node 26).
+ *
  * Why the first apply and a later one differ: the first time a V8 isolate's debugger is enabled,
  * V8 turns off a fast path of promises for good (as it does the first time any promise hook is
  * installed); a later apply finds it off already.
@@ -49,6 +58,8 @@ import { goalLine, printTable } from './lib/report.js';
 import { median } from './lib/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
+/** hotswap's loader, as `hotswap run` and `node --import hotswap/register` start it. */
+const REGISTER = fileURLToPath(new URL('../src/typescript/register.js', import.meta.url));
 const AWAITS_PER_STEP = 3;
 const WARMUP_MS = 500;
 /** After must be at least this fraction of before: the spread of control runs is a few percent. */
@@ -113,7 +124,7 @@ function summarise(batches: readonly Batch[], steps: number): Window {
 
 // ---------------------------------------------------------------- the child
 
-type ChildMode = 'apply' | 'warm' | 'control';
+type ChildMode = 'apply' | 'warm' | 'control' | 'redirect';
 
 interface ChildResult {
   readonly before: Window;
@@ -202,8 +213,11 @@ async function child(mode: ChildMode, windowMs: number, holdMs: number, steps: n
     let settled = false;
     const applying = control
       ? gate.then(() => ({ ok: true as const, attempts: 0 }))
-      : engine.apply({ version: 'held', files: [{ file, baseHash: sha256(original), source: targetSource('v1', 'v0') }] });
+      : engine.apply({ version: mode === 'redirect' ? 'first' : 'held', files: [{ file, baseHash: sha256(original), source: targetSource('v1', 'v0') }] });
     void applying.finally(() => (settled = true));
+    // Redirection is not held up by the suspended `hold` (that call goes on in the old code, new
+    // calls take the new one): the apply is done at once, and the gate opens as soon as it is.
+    if (mode === 'redirect') void applying.then(release);
     const timer = setTimeout(release, holdMs);
     const duringBatches = await runBatches(steps, () => settled);
     const outcome = await applying;
@@ -211,6 +225,8 @@ async function child(mode: ChildMode, windowMs: number, holdMs: number, steps: n
     clearTimeout(timer);
     watch.close();
     if (!outcome.ok) throw new Error(`the held apply failed: ${outcome.error.message}`);
+    const backend = mode === 'redirect' ? 'redirect' : 'liveedit';
+    if ('functions' in outcome && outcome.functions.some((f) => f.backend !== backend)) throw new Error(`the held apply did not go through ${backend}`);
     const expected = control ? 'v0' : 'v1';
     if ((await suspended) !== 'v0' || (await module.hold(Promise.resolve())) !== expected) throw new Error('the held apply did not apply');
     const during = control
@@ -287,17 +303,25 @@ async function parent(argv: readonly string[]): Promise<void> {
   const holdMs = Number(option(argv, 'hold', '1000'));
   const steps = Number(option(argv, 'batch', '20000'));
   const plainSteps = Number(option(argv, 'plain-steps', '100000'));
+  const noRedirect = argv.includes('--no-redirect');
+  // Only redirection and the control: for a Node without LiveEdit (setScriptSource is gone in Node 26).
+  const redirectOnly = argv.includes('--redirect-only');
   const results: ChildResult[] = [];
   const warmed: ChildResult[] = [];
   const controls: ChildResult[] = [];
+  const redirected: ChildResult[] = [];
   for (let run = 1; run <= runs; run++) {
     const args = ['--window', String(windowMs), '--hold', String(holdMs), '--batch', String(steps), '--plain-steps', String(plainSteps)];
     process.stderr.write(`run ${run}/${runs}: apply...\n`);
-    results.push(await runChild<ChildResult>(SELF, ['--child', 'apply', ...args]));
+    if (!redirectOnly) results.push(await runChild<ChildResult>(SELF, ['--child', 'apply', ...args]));
     process.stderr.write(`run ${run}/${runs}: apply with warmUp...\n`);
-    warmed.push(await runChild<ChildResult>(SELF, ['--child', 'warm', ...args]));
+    if (!redirectOnly) warmed.push(await runChild<ChildResult>(SELF, ['--child', 'warm', ...args]));
     process.stderr.write(`run ${run}/${runs}: control, no apply...\n`);
     controls.push(await runChild<ChildResult>(SELF, ['--child', 'control', ...args]));
+    if (!noRedirect) {
+      process.stderr.write(`run ${run}/${runs}: apply by redirection (with the loader)...\n`);
+      redirected.push(await runChild<ChildResult>(SELF, ['--child', 'redirect', ...args], ['--import', pathToFileURL(REGISTER).href]));
+    }
   }
   const first = (r: ChildResult): Window => r.before;
   const again = (r: ChildResult): Window => r.again.before;
@@ -320,7 +344,18 @@ async function parent(argv: readonly string[]): Promise<void> {
     [`control: after, ${2 * windowMs}-${3 * windowMs} ms`, (r) => r.later, controls, first],
     [`control: ${2 * windowMs}-${3 * windowMs} ms after the later apply's time`, (r) => r.again.later, controls, again],
   ];
-  const rows = windows.map(([name, pick, of, base]) => {
+  if (redirected.length > 0) {
+    windows.push(
+      ['redirection, first apply: before', (r) => r.before, redirected, first],
+      ['redirection, first apply: after, first 100 ms', (r) => r.afterFirst, redirected, first],
+      [`redirection, first apply: after, first ${windowMs} ms`, (r) => r.after, redirected, first],
+      [`redirection, first apply: after, ${2 * windowMs}-${3 * windowMs} ms`, (r) => r.later, redirected, first],
+      ['redirection, a later apply: before', (r) => r.again.before, redirected, again],
+      [`redirection, a later apply: after, first ${windowMs} ms`, (r) => r.again.after, redirected, again],
+      [`redirection, a later apply: after, ${2 * windowMs}-${3 * windowMs} ms`, (r) => r.again.later, redirected, again],
+    );
+  }
+  const rows = windows.filter(([, , of]) => of.length > 0).map(([name, pick, of, base]) => {
     const byRun = of.map((r) => pick(r).median / base(r).median);
     return [
       name,
@@ -346,17 +381,33 @@ async function parent(argv: readonly string[]): Promise<void> {
       `windows of ${windowMs} ms; ${runs} runs with applies, ${runs} with applies and createHotfixEngine({ warmUp: true }), ${runs} control runs without, ` +
         `each in a fresh child; medians across runs; "vs before" per run, to that run's before (a later apply: to the window just before it)`,
       'first apply: the first time the debugger is enabled in the process; a later apply: a third one, once the process has had two',
-      `held apply: median ${med((r) => r.held.wall)} ms, debugger on for ${med((r) => r.held.debuggerOn)} ms, ${med((r) => r.held.attempts)} attempts ` +
-        `(a suspended async function in the patched code, released after ${holdMs} ms)`,
-      `plain apply (not held): median ${med((r) => r.plain.wall)} ms, debugger on for ${med((r) => r.plain.debuggerOn)} ms; ` +
-        `${plainSteps * AWAITS_PER_STEP} awaits started with it took ${med((r) => r.plain.withApply)} ms, ` +
-        `${med((r) => r.plain.alone)} ms alone just before (${ratio(plainRatio)})`,
+      ...(results.length === 0
+        ? ['--redirect-only: no LiveEdit runs']
+        : [
+          `held apply: median ${med((r) => r.held.wall)} ms, debugger on for ${med((r) => r.held.debuggerOn)} ms, ${med((r) => r.held.attempts)} attempts ` +
+            `(a suspended async function in the patched code, released after ${holdMs} ms)`,
+          `plain apply (not held): median ${med((r) => r.plain.wall)} ms, debugger on for ${med((r) => r.plain.debuggerOn)} ms; ` +
+            `${plainSteps * AWAITS_PER_STEP} awaits started with it took ${med((r) => r.plain.withApply)} ms, ` +
+            `${med((r) => r.plain.alone)} ms alone just before (${ratio(plainRatio)})`,
+          ]),
+      ...(redirected.length === 0
+        ? []
+        : [
+            `redirection: ${redirected.length} more runs, each a child started with --import hotswap/register, so the patched module is instrumented and every apply ` +
+              `goes through redirection (no debugger: enabled in ${redirected.filter((r) => r.held.debuggerOn !== null && !Number.isNaN(r.held.debuggerOn)).length} of them); ` +
+              `the await-heavy code is instrumented too (it is in the benchmark's own file), so its before figure is not comparable with the others', only its ratios; ` +
+              `first apply: median ${median(redirected.map((r) => r.held.wall)).toFixed(1)} ms (it does not wait for the suspended function); ` +
+              `plain apply: median ${median(redirected.map((r) => r.plain.wall)).toFixed(1)} ms, ${plainSteps * AWAITS_PER_STEP} awaits started with it ` +
+              `${ratio(median(redirected.map((r) => r.plain.withApply / r.plain.alone)))} their time alone`,
+          ]),
     ],
     ['window', 'awaits/s (median batch)', 'vs before', 'awaits/s (whole window)', 'vs before', 'batches', 'runs, median batch vs before'],
     rows,
   );
-  process.stdout.write(
-    goalLine(
+  const liveEditGoals =
+    results.length === 0
+      ? ''
+      : goalLine(
       'await throughput after an apply',
       afterRatio >= GOAL_RATIO,
       `${ratio(afterRatio)} the before figure in the first ${windowMs} ms, ${ratio(laterRatio)} ${2 * windowMs}-${3 * windowMs} ms after; control ${ratio(controlRatio)}`,
@@ -375,7 +426,19 @@ async function parent(argv: readonly string[]): Promise<void> {
         ratios(warmed, (r) => r.later, first) >= GOAL_RATIO,
         `${ratio(ratios(warmed, (r) => r.after, first))} in the first ${windowMs} ms, ${ratio(ratios(warmed, (r) => r.later, first))} ${2 * windowMs}-${3 * windowMs} ms after`,
         `back at the before figure (>= ${GOAL_RATIO}x) ${2 * windowMs}-${3 * windowMs} ms after`,
-      ) +
+      ) + '\n';
+  process.stdout.write(
+    liveEditGoals +
+      (redirected.length === 0
+        ? ''
+        : 
+          goalLine(
+            'await throughput after a redirected apply',
+            ratios(redirected, (r) => r.after, first) >= GOAL_RATIO,
+            `${ratio(ratios(redirected, (r) => r.afterFirst, first))} in the first 100 ms, ${ratio(ratios(redirected, (r) => r.after, first))} in the first ${windowMs} ms, ` +
+              `${ratio(ratios(redirected, (r) => r.later, first))} ${2 * windowMs}-${3 * windowMs} ms after; a later apply ${ratio(ratios(redirected, (r) => r.again.after, again))}`,
+            `back at the before figure (>= ${GOAL_RATIO}x) from the start`,
+          )) +
       '\n\n',
   );
 }

@@ -3,10 +3,12 @@
  * Every change makes `/` answer `label(N)`; what "the change" is differs by tool and is what a
  * user of that tool does: write the file (node --watch, hot-hook, dynohot), write it and run
  * `pm2 reload`, write it and signal (ESM cache busting), install the built artifact and signal
- * (hotswap plugin), POST the patch (hotswap hotfix).
+ * (hotswap plugin), POST the patch (hotswap hotfix, by LiveEdit or, with the server run through
+ * hotswap's loader, by redirection).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { hotfixPatch, PluginInstaller, pluginFiles, type PluginTemplate } from './changes.js';
 import {
   DYNOHOT_SERVER,
@@ -203,4 +205,20 @@ export const HOTSWAP_HOTFIX: Alternative = {
     }),
 };
 
-export const ALTERNATIVES: readonly Alternative[] = [BASELINE, RESTART, PM2_CLUSTER, ESM, HOT_HOOK, DYNOHOT, HOTSWAP_PLUGIN, HOTSWAP_HOTFIX];
+/** hotswap's loader, as `hotswap run` and `node --import hotswap/register` start it. */
+const REGISTER_URL = pathToFileURL(join(REPO, 'dist', 'src', 'typescript', 'register.js')).href;
+
+export const HOTSWAP_HOTFIX_REDIRECT: Alternative = {
+  key: 'hotfix-redirect',
+  name: 'hotswap hotfix, redirected (server run through the loader)',
+  how: "the hotfix server started with `node --import hotswap/register server.js` (what `hotswap run` does): handler.js is instrumented as it loads, and the same patch goes through redirection, no debugger",
+  start: (options) =>
+    single({ 'server.js': HOTFIX_SERVER, 'handler.js': handlerSource(0) }, ['--import', REGISTER_URL, 'server.js'], options, async (version, _child, ws, port) => {
+      const reply = await http(port, '/__hotfix', { method: 'POST', body: hotfixPatch(join(ws.app, 'handler.js'), version), timeoutMs: 10_000 });
+      if (reply.status !== 200) throw new Error(`patch ${version} refused: ${reply.status} ${reply.body}`);
+      const { backends } = JSON.parse(reply.body) as { backends: string[] };
+      if (backends.length === 0 || backends.some((b) => b !== 'redirect')) throw new Error(`patch ${version} did not go through redirection: ${reply.body}`);
+    }),
+};
+
+export const ALTERNATIVES: readonly Alternative[] = [BASELINE, RESTART, PM2_CLUSTER, ESM, HOT_HOOK, DYNOHOT, HOTSWAP_PLUGIN, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT];

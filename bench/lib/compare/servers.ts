@@ -206,7 +206,7 @@ function applyPatch(req, res) {
     startedAt = performance.now();
     engine.apply(JSON.parse(body)).then((outcome) => {
       reloaded(outcome.ok ? undefined : outcome.error, outcome.ok ? { pauseMs: outcome.pauseMs, verifyMs: outcome.verifyMs, applyMs: performance.now() - startedAt } : {});
-      answer(res, JSON.stringify(outcome.ok ? { ok: true, pauseMs: outcome.pauseMs, verifyMs: outcome.verifyMs } : { ok: false, code: outcome.error.code, message: outcome.error.message }), outcome.ok ? 200 : 422);
+      answer(res, JSON.stringify(outcome.ok ? { ok: true, pauseMs: outcome.pauseMs, verifyMs: outcome.verifyMs, backends: outcome.functions.map((f) => f.backend) } : { ok: false, code: outcome.error.code, message: outcome.error.message }), outcome.ok ? 200 : 422);
     }, (error) => {
       reloaded(error);
       answer(res, JSON.stringify({ ok: false, message: String(error) }), 500);
