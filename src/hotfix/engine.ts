@@ -227,7 +227,7 @@ class Engine implements HotfixEngine {
       return { ok: true, version: patch.version, alreadyApplied: true, functions: existing.functions, pauseMs: 0, verifyMs: 0, attempts: 0, threads: 0 };
     }
 
-    const redirect = await RedirectTransaction.open(patch, this.options.root, this.planFile, this.workerTimeoutMs());
+    const redirect = await RedirectTransaction.open(patch, this.options.root, this.workerTimeoutMs());
     if (!(redirect instanceof RedirectTransaction)) return redirect;
     if (redirect.liveEditFiles.length === 0) return this.applyRedirected(patch, digest, redirect);
 

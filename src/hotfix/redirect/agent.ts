@@ -159,12 +159,11 @@ class ChannelAgent implements Agent {
   }
 
   private async prepareHere(id: string, patch: Patch, root: string, apply: typeof import('./apply.js')): Promise<PrepareAnswer> {
-    const { planFile } = await import('../planner/index.js');
     const changes: RedirectChange[] = [];
     for (const file of patch.files) {
       const module = apply.redirectModuleFor(file.file, root);
       if (module === undefined) continue;
-      const change = await apply.prepareRedirect(patch, file, module, planFile);
+      const change = await apply.prepareRedirect(patch, file, module);
       if (!('module' in change)) return { ok: false, code: change.error.code, message: change.error.message, file: change.file, function: change.function };
       changes.push(change);
     }

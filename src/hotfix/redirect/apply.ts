@@ -4,14 +4,14 @@
  * compiled; then, in one synchronous step, every slot filled. Nothing the app runs can see some
  * slots of a patch filled and others not, and an undo puts back exactly what was there.
  */
-import { HotfixBaseMismatchError, HotfixRedirectError, HotfixRefusedError, describe, isHotswapError } from '../../errors.js';
-import type { PlanFile } from '../prepare.js';
+import { HotfixBaseMismatchError, HotfixInvalidError, HotfixRedirectError, HotfixRefusedError } from '../../errors.js';
 import { patchFilePaths } from '../registry.js';
-import { sha256 } from '../source.js';
 import type { AppliedFunction, HotfixFailure, Patch, PatchFile, Refusal } from '../types.js';
-import { compileUnits, type CompiledFunction } from './compile.js';
+import { evaluateUnits, type CompiledFunction } from './compile.js';
+import { fromData, toData, type PlanRequest } from './plan.js';
+import { planOffThread } from './planner.js';
 import { installedRuntime, type RedirectModule } from './runtime.js';
-import { advance, initialState, isTypeScriptPath, type ModuleState } from './state.js';
+import type { ModuleState } from './state.js';
 
 export interface RedirectChange {
   readonly file: string;
@@ -48,54 +48,44 @@ export function redirectModuleFor(file: string, root: string): RedirectModule | 
   return undefined;
 }
 
-async function stateOf(module: RedirectModule): Promise<ModuleState> {
-  if (module.state === undefined) module.state = await initialState(module);
-  return module.state as ModuleState;
-}
-
-/** Plans and compiles one file; assigns nothing. */
-export async function prepareRedirect(patch: Patch, patchFile: PatchFile, module: RedirectModule, planFile: PlanFile): Promise<RedirectChange | HotfixFailure> {
+/**
+ * Plans and compiles one file; assigns nothing. The planning runs on the planning thread
+ * (planner.ts); this thread compiles the new functions in the module's scope.
+ */
+export async function prepareRedirect(patch: Patch, patchFile: PatchFile, module: RedirectModule): Promise<RedirectChange | HotfixFailure> {
   const file = patchFile.file;
   if (module.problem !== undefined || module.loaded === undefined) {
     return fail(new HotfixRedirectError(file, module.problem ?? 'its loaded source is unknown'), file);
   }
-  let state: ModuleState;
-  let newSource = patchFile.source;
-  const typeScript = isTypeScriptPath(module.path);
-  try {
-    state = await stateOf(module);
-    if (typeScript) {
-      const { transformTypeScript } = await import('../../typescript/transform.js');
-      newSource = transformTypeScript(patchFile.source, module.path).code;
+  const current = module.state as ModuleState | undefined;
+  const request: PlanRequest = {
+    file,
+    path: module.path,
+    sourceType: module.sourceType,
+    loaded: module.loaded,
+    state: current === undefined ? undefined : toData(current),
+    version: patch.version,
+    baseHash: patchFile.baseHash,
+    source: patchFile.source,
+    scope: patch.scope,
+  };
+  const planned = await planOffThread(request);
+  if (!planned.ok) {
+    switch (planned.failure) {
+      case 'base':
+        return fail(new HotfixBaseMismatchError(`${file} (redirected)`, planned.expected, planned.actual), file);
+      case 'refused':
+        return fail(new HotfixRefusedError(file, reasons(planned.refusals)), file, planned.refusals[0]?.name);
+      case 'invalid':
+        return fail(new HotfixInvalidError(planned.detail), file);
+      default:
+        return fail(new HotfixRedirectError(file, planned.detail), file);
     }
-  } catch (error) {
-    return fail(new HotfixRedirectError(file, describe(error), error), file);
   }
-  // As with LiveEdit: a .ts file's base is the .ts source it was loaded from; a .js file's is the
-  // code as it runs now (patched by earlier patches, if any).
-  const actual = typeScript ? sha256(module.loaded) : sha256(state.running);
-  if (actual !== patchFile.baseHash.toLowerCase()) return fail(new HotfixBaseMismatchError(`${file} (redirected)`, patchFile.baseHash, actual), file);
-
-  let plan;
-  try {
-    plan = planFile({
-      file: module.path,
-      runningSource: state.running,
-      newSource,
-      sourceType: module.sourceType,
-      backend: 'redirect',
-      ...(patch.scope === undefined ? {} : { scope: patch.scope }),
-    });
-  } catch (error) {
-    if (isHotswapError(error)) return fail(error, file);
-    return fail(new HotfixRefusedError(file, [`the planner failed: ${describe(error)}`]), file);
-  }
-  if (plan.refusals.length > 0 || plan.patchedSource === undefined) {
-    const list = plan.refusals.length > 0 ? reasons(plan.refusals) : ['the planner produced no source'];
-    return fail(new HotfixRefusedError(file, list), file, plan.refusals[0]?.name);
-  }
-  if (plan.edits.length === 0) return fail(new HotfixRefusedError(file, ['no function in scope differs from the running code: nothing to apply']), file);
-  const compiled = compileUnits(module, state, plan, newSource, module.sourceType, patch.version);
+  // The module may have been patched while this was planned (by a patch of another engine): then
+  // this plan is against code that no longer runs.
+  if (module.state !== current) return fail(new HotfixRedirectError(file, 'another patch changed it while this one was planned: apply again'), file);
+  const compiled = evaluateUnits(module, planned.texts, patch.version);
   if (!compiled.ok) {
     if ('error' in compiled) return fail(compiled.error, file);
     return fail(new HotfixRefusedError(file, reasons(compiled.refusals)), file, compiled.refusals[0]?.name);
@@ -104,9 +94,9 @@ export async function prepareRedirect(patch: Patch, patchFile: PatchFile, module
     file,
     module,
     functions: compiled.functions,
-    before: state,
-    after: advance(state, plan.patchedSource, plan.edits, patch.version),
-    applied: plan.functions.map((fn) => ({ file, name: fn.name, backend: 'redirect' as const })),
+    before: fromData(planned.before),
+    after: fromData(planned.after),
+    applied: planned.functions.map((fn) => ({ file, name: fn.name, backend: 'redirect' as const })),
   };
 }
 

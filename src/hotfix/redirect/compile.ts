@@ -29,7 +29,7 @@ export interface CompiledFunction {
 
 export type CompileResult = { readonly ok: true; readonly functions: readonly CompiledFunction[] } | { readonly ok: false; readonly refusals: readonly Refusal[] } | { readonly ok: false; readonly error: HotfixRedirectError };
 
-interface UnitText {
+export interface UnitText {
   readonly name: string;
   readonly slot: number;
   readonly classIndex: number | undefined;
@@ -167,9 +167,19 @@ function unitExpression(context: UnitContext, source: string, start: number, end
   const expression = isMember ? memberExpression(context, source, body) : `(${padTo(context.parsed, start)}${body})`;
   if (!context.info.withEnv) return expression;
   const f = NAMES.prefix + 'f';
+  const accessors = NAMES.prefix + 'a';
+  // The variables' object: accessors on a class made once per patch, over the stub's arrows.
+  const members = context.info.captures
+    .map((c, i) => {
+      const key = JSON.stringify(c.name);
+      const get = `get [${key}]() { return this.${accessors}[${2 * i}](); }`;
+      return c.writable ? `${get} set [${key}](${NAMES.value}) { this.${accessors}[${2 * i + 1}](${NAMES.value}); }` : get;
+    })
+    .join(' ');
+  const envClass = `class { constructor(${accessors}) { this.${accessors} = ${accessors}; } ${members} }`;
   return (
-    `(function (${NAMES.env}, ${NAMES.args}, ${NAMES.newTarget}) { const ${f} = ${expression}; ` +
-    `return ${NAMES.newTarget} === undefined ? ${f}.apply(this, ${NAMES.args}) : Reflect.construct(${f}, ${NAMES.args}, ${NAMES.newTarget}); })`
+    `((${NAMES.prefix}E) => function (${accessors}, ${NAMES.args}, ${NAMES.newTarget}) { const ${NAMES.env} = new ${NAMES.prefix}E(${accessors}); const ${f} = ${expression}; ` +
+    `return ${NAMES.newTarget} === undefined ? ${f}.apply(this, ${NAMES.args}) : Reflect.construct(${f}, ${NAMES.args}, ${NAMES.newTarget}); })(${envClass})`
   );
 }
 
@@ -187,13 +197,23 @@ function outerReferences(references: readonly Reference[], entry: FunctionEntry,
   });
 }
 
+/** What the new code of a file is, as texts: what `evaluateUnits` compiles in the module's thread. */
+export interface UnitTexts {
+  readonly units: readonly UnitText[];
+  /** The patch's helper functions, in place in the new source (see helpersInPlace). */
+  readonly helperText: string;
+  readonly helperNames: readonly string[];
+}
+
+export type UnitTextsResult = ({ readonly ok: true } & UnitTexts) | { readonly ok: false; readonly refusals: readonly Refusal[] } | { readonly ok: false; readonly error: HotfixRedirectError };
+
 /**
- * Compiles the new functions of `plan`, nothing assigned yet.
- * `newSource` is the JavaScript the plan was made from.
+ * The texts of the new functions of `plan`, each checked against its running stub: pure, so it can
+ * run on another thread. `newSource` is the JavaScript the plan was made from.
  */
-export function compileUnits(module: RedirectModule, state: ModuleState, plan: FilePlan, newSource: string, sourceType: SourceType, version: string): CompileResult {
+export function unitTexts(path: string, state: Pick<ModuleState, 'functions' | 'replaced'>, plan: FilePlan, newSource: string, sourceType: SourceType): UnitTextsResult {
   const parsed = parseSource(newSource, sourceType);
-  if (!isParsed(parsed)) return { ok: false, error: new HotfixRedirectError(module.path, `the new source does not parse: ${parsed.message}`) };
+  if (!isParsed(parsed)) return { ok: false, error: new HotfixRedirectError(path, `the new source does not parse: ${parsed.message}`) };
   const inventory = buildInventory(parsed.program, newSource);
   const references = analyzeScopes(parsed.program, sourceType).references;
   const refusals: Refusal[] = [];
@@ -227,9 +247,12 @@ export function compileUnits(module: RedirectModule, state: ModuleState, plan: F
     units.push({ name, slot: info.slot, classIndex: info.classIndex, expression: unitExpression(context, newSource, edit.nextStart, edit.nextEnd) });
   }
   if (refusals.length > 0) return { ok: false, refusals };
+  return { ok: true, units, helperText: helpersInPlace(newSource, plan.helpers), helperNames: plan.helpers.map((h) => h.name) };
+}
 
-  const helperText = helpersInPlace(newSource, plan.helpers);
-  const helperNames = plan.helpers.map((h) => h.name);
+/** Compiles the texts in the module's (and its classes') scope, in the module's thread; assigns nothing. */
+export function evaluateUnits(module: RedirectModule, texts: UnitTexts, version: string): CompileResult {
+  const { helperNames, helperText } = texts;
   // Stack frames in the new code name the file, marked as the patch's.
   const sourceUrl = `\n//# sourceURL=${pathToFileURL(module.path).href}?hotswap-patch=${encodeURIComponent(version)}`;
   try {
@@ -237,7 +260,7 @@ export function compileUnits(module: RedirectModule, state: ModuleState, plan: F
       helperNames.length === 0 ? {} : (module.evaluate(`(() => {${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${sourceUrl}`) as Record<string, unknown>);
     const functions: CompiledFunction[] = [];
     const destructure = helperNames.length === 0 ? '' : `const { ${helperNames.join(', ')} } = ${NAMES.helpers}; `;
-    for (const unit of units) {
+    for (const unit of texts.units) {
       const evaluate = unit.classIndex === undefined ? module.evaluate : module.classes[unit.classIndex];
       if (evaluate === undefined) throw new Error(`the class of "${unit.name}" has not been defined yet`);
       // One compilation a function: each starts at its own line (see padTo).

@@ -62,7 +62,9 @@ function createRuntime(): RedirectRuntime {
     modules,
     onRegister: undefined,
     register(path, hash, sourceType, slotCount, evaluate) {
-      const slots: unknown[] = new Array<unknown>(slotCount).fill(undefined);
+      // Filled by push, so V8 keeps the array packed: a stub's load then needs no hole check.
+      const slots: unknown[] = [];
+      for (let i = 0; i < slotCount; i++) slots.push(undefined);
       // A module loaded again under the same path (a cleared require cache) replaces the record:
       // patches reach the newest instance.
       modules.set(path, { path, sourceType, slots, evaluate, classes: [], ...readBack(path, hash), state: undefined });

@@ -26,8 +26,8 @@ export const rangeKey = (start: number, end: number): string => `${start}:${end}
 export const isTypeScriptPath = (path: string): boolean => /\.(m?ts|tsx|cts)$/.test(path);
 
 /** The state of a module as it loaded (its JavaScript rebuilt from the loaded file for TypeScript). */
-export async function initialState(module: RedirectModule): Promise<ModuleState> {
-  const loaded = module.loaded as string;
+export async function initialState(module: { readonly path: string; readonly sourceType: RedirectModule['sourceType']; readonly loaded: string }): Promise<ModuleState> {
+  const loaded = module.loaded;
   let running = loaded;
   if (isTypeScriptPath(module.path)) {
     const { transformTypeScript } = await import('../../typescript/transform.js');

@@ -8,7 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { HotfixWorkerError, describe, type HotswapError } from '../../errors.js';
-import type { PlanFile } from '../prepare.js';
 import { patchFilePaths } from '../registry.js';
 import type { AppliedFunction, HotfixFailure, Patch, PatchFile } from '../types.js';
 import { threadAgent, type Agent } from './agent.js';
@@ -49,7 +48,7 @@ export class RedirectTransaction {
   ) {}
 
   /** Plans and compiles in every thread concerned; nothing is assigned anywhere yet. */
-  static async open(patch: Patch, root: string, planFile: PlanFile, timeoutMs: number): Promise<RedirectTransaction | HotfixFailure> {
+  static async open(patch: Patch, root: string, timeoutMs: number): Promise<RedirectTransaction | HotfixFailure> {
     const agent = threadAgent();
     const id = `${patch.version}\u0000${randomUUID()}`;
     const here: RedirectChange[] = [];
@@ -69,7 +68,7 @@ export class RedirectTransaction {
       paths.push(module?.path ?? candidates[0] ?? file.file);
       for (const thread of threads) others.add(thread);
       if (module === undefined) continue;
-      const change = await prepareRedirect(patch, file, module, planFile);
+      const change = await prepareRedirect(patch, file, module);
       if (!('module' in change)) return change;
       here.push(change);
     }
