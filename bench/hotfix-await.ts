@@ -56,6 +56,7 @@ import { createHotfixEngine, type HotfixDebuggerMessage } from '../src/hotfix/in
 import { option, runChild } from './lib/child.js';
 import { goalLine, printTable } from './lib/report.js';
 import { median } from './lib/stats.js';
+import { quiet } from './lib/quiet-logger.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** hotswap's loader, as `hotswap run` and `node --import hotswap/register` start it. */
@@ -142,13 +143,6 @@ interface ChildResult {
   readonly again: { readonly before: Window; readonly after: Window; readonly later: Window };
   readonly checksum: number;
 }
-
-const quiet = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${message}\n`),
-};
 
 function targetSource(holdTag: string, tag: string): string {
   return (

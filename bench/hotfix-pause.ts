@@ -41,6 +41,7 @@ import { createHotfixEngine, type HotfixDebuggerMessage, type Patch } from '../s
 import { option, runChild } from './lib/child.js';
 import { printTable } from './lib/report.js';
 import { mb, median, quantile } from './lib/stats.js';
+import { quiet } from './lib/quiet-logger.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const BIG_MB = 1000;
@@ -71,13 +72,6 @@ interface ChildResult {
   readonly objects: number;
   readonly samples: Sample[];
 }
-
-const quiet = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${message}\n`),
-};
 
 function targetSource(tag: string): string {
   return `export function tag() {\n  return '${tag}';\n}\n\nexport function add(x) {\n  return x + 1;\n}\n`;

@@ -45,6 +45,7 @@ import { createHotfixEngine, type HotfixBackend, type Patch } from '../src/hotfi
 import { option, runChild } from './lib/child.js';
 import { goalLine, printTable } from './lib/report.js';
 import { mb, median, quantile } from './lib/stats.js';
+import { quiet } from './lib/quiet-logger.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** hotswap's loader, as `hotswap run` and `node --import hotswap/register` start it. */
@@ -75,13 +76,6 @@ interface ChildResult {
   /** The same measurement around no apply, once before each apply. */
   readonly control: Sample[];
 }
-
-const quiet = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${message}\n`),
-};
 
 function targetSource(tag: string, pad: number): string {
   let padding = '';

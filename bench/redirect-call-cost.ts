@@ -37,6 +37,7 @@ import { createHotfixEngine, type HotfixBackend } from '../src/hotfix/index.js';
 import { option, runChild } from './lib/child.js';
 import { goalLine, printTable } from './lib/report.js';
 import { median } from './lib/stats.js';
+import { quiet } from './lib/quiet-logger.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const REGISTER = fileURLToPath(new URL('../src/typescript/register.js', import.meta.url));
@@ -103,13 +104,6 @@ interface ChildResult {
   readonly after: Partial<Record<WayName, number[]>>;
   readonly checksum: number;
 }
-
-const quiet = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${message}\n`),
-};
 
 async function child(loader: boolean, runs: number, calls: number): Promise<ChildResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hotswap-bench-call-cost-'));

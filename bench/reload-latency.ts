@@ -24,6 +24,7 @@ import { buildBigPlugin, DEFAULT_FUNCTIONS, PLUGIN_NAME, versionTag, type BuiltP
 import { option, runChild } from './lib/child.js';
 import { goalLine, printTable } from './lib/report.js';
 import { mb, median, quantile } from './lib/stats.js';
+import { quiet } from './lib/quiet-logger.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const WARMUP = 5;
@@ -49,13 +50,6 @@ interface ChildResult {
   /** Loader steps on their own, medians in ms. */
   readonly steps: { read: number; sha256: number; compile: number; evaluate: number };
 }
-
-const quiet = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${message}\n`),
-};
 
 /** Puts prebuilt version `dir` into `pluginDir` as a build would: artifact first, manifest renamed last. */
 async function install(dir: string, pluginDir: string): Promise<string> {

@@ -23,6 +23,7 @@ import { buildBigPlugin, DEFAULT_FUNCTIONS, esmVariant, PLUGIN_NAME, readTemplat
 import { option, runChild, settledHeap } from './lib/child.js';
 import { goalLine, printTable } from './lib/report.js';
 import { mb, median, signedMb } from './lib/stats.js';
+import { quiet } from './lib/quiet-logger.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** The same generous heap for both mechanisms, so neither is limited by the default. */
@@ -38,13 +39,6 @@ export interface ChildResult {
   /** hotswap only: generations not freed at the end (should be 0). */
   readonly retired?: number;
 }
-
-const quiet = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`warn: ${message}\n`),
-  error: (message: string) => process.stderr.write(`error: ${message}\n`),
-};
 
 async function hotswapChild(templateDir: string, reloads: number): Promise<ChildResult> {
   const template = await readTemplate(templateDir);
