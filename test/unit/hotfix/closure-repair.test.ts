@@ -1,9 +1,9 @@
 /**
- * The repair after LiveEdit (src/hotfix/closure-repair.ts). On Node 24, two closures of an
+ * The repair after LiveEdit (src/hotfix/closure-repair.ts). On Node 24 and 26, two closures of an
  * unchanged function that was never called before an edit crash the process (a segmentation fault)
  * when both are called after it: each scenario runs in a child process, so a crash fails the test
  * instead of ending the run. Apply, revert, the undo of a failed transaction, and a worker; on Node
- * 20 the same scenarios pass with or without the repair.
+ * 20 and 22 the same scenarios pass with or without the repair.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
