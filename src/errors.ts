@@ -52,6 +52,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_HOTFIX_REFUSED',
   'HOTSWAP_ERR_HOTFIX_BLOCKED',
   'HOTSWAP_ERR_HOTFIX_LIVEEDIT_FAILED',
+  'HOTSWAP_ERR_HOTFIX_LIVEEDIT_UNAVAILABLE',
   'HOTSWAP_ERR_HOTFIX_VERIFY_FAILED',
   'HOTSWAP_ERR_HOTFIX_INIT_FAILED',
   'HOTSWAP_ERR_HOTFIX_NOT_APPLIED',
@@ -546,6 +547,16 @@ export class HotfixLiveEditError extends HotswapError<'HOTSWAP_ERR_HOTFIX_LIVEED
   constructor(file: string, status: string, cause?: unknown) {
     super('HOTSWAP_ERR_HOTFIX_LIVEEDIT_FAILED', `LiveEdit did not apply ${file}: ${status}`, { cause });
     this.file = file;
+  }
+}
+
+/** This Node's V8 does not take `Debugger.setScriptSource`, even with `--inspector-live-edit` turned on. */
+export class HotfixLiveEditUnavailableError extends HotswapError<'HOTSWAP_ERR_HOTFIX_LIVEEDIT_UNAVAILABLE'> {
+  constructor(detail: string) {
+    super(
+      'HOTSWAP_ERR_HOTFIX_LIVEEDIT_UNAVAILABLE',
+      `LiveEdit is unavailable on Node ${process.version} (V8 ${process.versions.v8}): ${detail}; nothing was changed`,
+    );
   }
 }
 

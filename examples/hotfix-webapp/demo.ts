@@ -22,6 +22,9 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const APP_SOURCE = join(REPO, 'examples', 'hotfix-webapp', 'app', 'server.mjs');
 const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
 
+/** How long the app may take to start, to answer a request, or the CLI to build a patch: a bound, so nothing hangs. */
+export const WAIT_MS = 20_000;
+
 export const ORIGINAL_FORMAT = 'return date.toISOString();';
 export const NEW_FORMAT = "return date.toISOString().slice(11, 19) + ' UTC';";
 /** A change the planner refuses: formatTime starts using a module-level binding the running code lacks. */
@@ -54,16 +57,42 @@ export interface RunningApp {
 /** How the app is started: through hotswap's loader (patched by redirection), or plainly (LiveEdit). */
 export type Backend = 'redirect' | 'liveedit';
 
+/** `promise`, or a rejection saying what was awaited once `ms` have passed; `onTimeout` runs then. */
+async function bounded<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => void = () => {}): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Starts the app and waits for its ready line; an app that is not ready in time is killed. */
 export async function startApp(ws: Workspace, backend: Backend = 'liveedit'): Promise<RunningApp> {
   const loader = backend === 'redirect' ? ['--import', 'hotswap/register'] : [];
   const child = spawn(process.execPath, [...loader, join(ws.app, 'server.mjs')], { cwd: ws.app, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
-  const [line] = (await Promise.race([
+  const ready = Promise.race([
     once(lines, 'line'),
     once(child, 'exit').then(([code]) => Promise.reject(new Error(`the app exited with ${String(code)} before it was ready`))),
-  ])) as [string];
-  const ready = JSON.parse(line) as { pid: number; port: number };
-  return { child, pid: ready.pid, port: ready.port };
+  ]) as Promise<[string]>;
+  const [line] = await bounded(ready, WAIT_MS, 'the app to print its ready line', () => child.kill('SIGKILL'));
+  const { pid, port } = JSON.parse(line) as { pid: number; port: number };
+  return { child, pid, port };
+}
+
+/** Stops the app and waits until it has exited. */
+export async function stopApp(app: RunningApp): Promise<void> {
+  if (app.child.exitCode !== null || app.child.signalCode !== null) return;
+  const exited = once(app.child, 'exit');
+  app.child.kill();
+  await bounded(exited, WAIT_MS, `the app (pid ${app.pid}) to exit after SIGTERM`, () => app.child.kill('SIGKILL'));
 }
 
 export function httpJson(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -74,6 +103,7 @@ export function httpJson(port: number, method: string, path: string, body?: unkn
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
     });
     req.on('error', reject);
+    req.setTimeout(WAIT_MS, () => req.destroy(new Error(`timed out after ${WAIT_MS / 1000} s waiting for the answer to ${method} ${path}`)));
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
@@ -93,8 +123,9 @@ export async function buildPatch(ws: Workspace, version: string, edit: (source: 
     cwd: ws.app,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const [code] = (await once(cli, 'exit')) as [number];
-  if (code !== 0) throw new Error(`hotswap hotfix build exited with ${code}`);
+  const exited = once(cli, 'exit') as Promise<[number | null]>;
+  const [code] = await bounded(exited, WAIT_MS, `hotswap hotfix build of ${version}`, () => cli.kill('SIGKILL'));
+  if (code !== 0) throw new Error(`hotswap hotfix build exited with ${String(code)}`);
   return JSON.parse(await readFile(out, 'utf8')) as unknown;
 }
 
@@ -137,7 +168,7 @@ async function demo(backend: Backend): Promise<boolean> {
     if (typeof pause === 'number') console.log(`\nmain-thread pause of the apply: ${pause.toFixed(1)} ms`);
     return checks.every(([, ok]) => ok);
   } finally {
-    app?.child.kill();
+    if (app !== undefined) await stopApp(app);
     await rm(ws.root, { recursive: true, force: true });
   }
 }

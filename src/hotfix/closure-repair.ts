@@ -1,6 +1,6 @@
 /**
  * A repair after every LiveEdit, for a V8 bug that crashes the process on Node 24 (V8 13, with
- * "leap tiering"; Node 20 and 22 are not affected, Node 25 is).
+ * "leap tiering") and Node 26 (V8 14.6); Node 20 and 22 are not affected, Node 25 is.
  *
  * The bug, reproduced with nothing but `Debugger.setScriptSource`: closures made at one place in
  * the code share one "dispatch handle" (their code entry). LiveEdit gives every function instance

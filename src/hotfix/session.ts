@@ -1,6 +1,6 @@
 /**
  * The one in-process inspector session of an engine, connected on first use. For a session on its
- * own thread, Node dispatches a command and calls back before `post()` returns (Node 20 and 24);
+ * own thread, Node dispatches a command and calls back before `post()` returns (Node 20 to 26);
  * `postSync` relies on that to run a whole apply on the main thread with no JavaScript in between,
  * and checks it.
  */

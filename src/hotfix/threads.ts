@@ -4,7 +4,7 @@
  * session, and every worker thread through the
  * `NodeWorker` domain of that same session (`NodeWorker.enable` attaches a session per worker and
  * reports it with `attachedToWorker`; `sendMessageToWorker` carries a protocol command to it and
- * `receivedMessageFromWorker` carries back its answers and events). Measured on Node 20 and 24:
+ * `receivedMessageFromWorker` carries back its answers and events). Measured on Node 20 to 26:
  * attachment is reported during `NodeWorker.enable` itself, the worker's `Debugger` answers like
  * the main thread's, and `NodeWorker.disable` detaches every worker.
  */
@@ -69,9 +69,10 @@ interface WorkerMessage {
 }
 
 /**
- * The `threadId` in a worker's inspector title: `[worker 3]` on Node 20, `[worker 3] WorkerThread`
- * (its name) on Node 24. The protocol's `workerId` is no use to find a worker again: it counts
- * attachments, and a worker gets a new one each time `NodeWorker.enable` runs.
+ * The `threadId` in a worker's inspector title: `[worker 3]` on Node 20 and 22,
+ * `[worker 3] WorkerThread` (its name) on Node 24 and 26. The protocol's `workerId` is no use to
+ * find a worker again: it counts attachments, and a worker gets a new one each time
+ * `NodeWorker.enable` runs.
  */
 export function threadIdOfTitle(title: string): string | undefined {
   return /^\[worker (\d+)\]/.exec(title)?.[1];

@@ -27,6 +27,7 @@ import type { ScriptLedger } from './ledger.js';
 import type { HotfixFailure } from './types.js';
 import { OwnThread, type DebugThread } from './threads.js';
 import { repairSteps } from './closure-repair.js';
+import { ensureLiveEdit } from './live-edit.js';
 import { runAsync, runSync } from './steps.js';
 import { verifySteps, type VerifyFailure } from './verify.js';
 
@@ -361,6 +362,9 @@ export async function commit(changes: readonly Change[], options: CommitOptions)
     else list.push(change);
   }
   const threads = workers.size + (own.length > 0 ? 1 : 0);
+  // Node 26 keeps LiveEdit behind a V8 flag: on before the first edit, or one refusal for the whole patch (live-edit.ts).
+  const unavailable = changes[0] === undefined ? undefined : await ensureLiveEdit(changes[0].thread);
+  if (unavailable !== undefined) return { ok: false, error: unavailable, file: undefined, function: undefined };
   const deadline = performance.now() + options.deadlineMs;
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(own, workers, options);

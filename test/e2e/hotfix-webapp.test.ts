@@ -14,17 +14,20 @@ import {
   REFUSED_FORMAT,
   REFUSED_TOP_LEVEL,
   startApp,
+  stopApp,
 } from '../../examples/hotfix-webapp/demo.js';
+import { TEST_MS } from '../helpers/timeout.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const SHORT = /^\d\d:\d\d:\d\d UTC$/;
 
+// Each wait of the demo's helpers (the app starting, an HTTP answer, a patch build) is bounded there.
 for (const backend of ['redirect', 'liveedit'] as const) {
-  test(`a module-private function of a running server is patched, refused, reverted; state kept (${backend})`, async (t) => {
+  test(`a module-private function of a running server is patched, refused, reverted; state kept (${backend})`, { timeout: TEST_MS }, async (t) => {
     const ws = await makeWorkspace();
     t.after(() => rm(ws.root, { recursive: true, force: true }));
     const app = await startApp(ws, backend);
-    t.after(() => app.child.kill());
+    t.after(() => stopApp(app));
 
     assert.match(String((await httpJson(app.port, 'GET', '/now')).json.now), ISO);
 

@@ -1,16 +1,16 @@
 /**
- * The repair after LiveEdit (src/hotfix/closure-repair.ts). On Node 24, two closures of an
+ * The repair after LiveEdit (src/hotfix/closure-repair.ts). On Node 24 and 26, two closures of an
  * unchanged function that was never called before an edit crash the process (a segmentation fault)
  * when both are called after it: each scenario runs in a child process, so a crash fails the test
  * instead of ending the run. Apply, revert, the undo of a failed transaction, and a worker; on Node
- * 20 the same scenarios pass with or without the repair.
+ * 20 and 22 the same scenarios pass with or without the repair.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeTempDir, type TempDir } from '../../helpers/build-fixture.js';
+import { spawnSyncBounded, TEST_MS } from '../../helpers/timeout.js';
 
 const ENGINE = new URL('../../../src/hotfix/index.js', import.meta.url).href;
 
@@ -104,7 +104,7 @@ if (scenario === 'apply') {
 await engine.close();
 `;
 
-describe('the repair after LiveEdit (unchanged closures never called before the edit)', () => {
+describe('the repair after LiveEdit (unchanged closures never called before the edit)', { timeout: TEST_MS }, () => {
   let tmp: TempDir;
   let script: string;
   before(() => {
@@ -115,7 +115,7 @@ describe('the repair after LiveEdit (unchanged closures never called before the 
   after(() => tmp.cleanup());
 
   const run = (scenario: string) => {
-    const child = spawnSync(process.execPath, [script, scenario, tmp.path], { encoding: 'utf8' });
+    const child = spawnSyncBounded(process.execPath, [script, scenario, tmp.path], `the ${scenario} scenario in a child process`);
     assert.equal(child.signal, null, `the ${scenario} scenario was killed by ${child.signal ?? ''}: ${child.stderr}`);
     assert.equal(child.status, 0, child.stderr);
     return child.stdout.trim();

@@ -10,9 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { HotfixApplyMessage, HotfixDebuggerMessage } from '../../../src/hotfix/diagnostics.js';
 import { createEngineWithPlanner, type HotfixEngine } from '../../../src/hotfix/engine.js';
-import { createEngine, edit, ModuleDir, naivePlanner, patchOf, quiet, sha256, type AnyModule, type ModuleKind } from './fixtures.js';
+import { TEST_MS, WAIT_MS, withTimeout } from '../../helpers/timeout.js';
+import { closeEngine, createEngine, edit, ModuleDir, naivePlanner, patchOf, quiet, sha256, type AnyModule, type ModuleKind } from './fixtures.js';
 
-describe('hotfix engine', () => {
+describe('hotfix engine', { timeout: TEST_MS }, () => {
   let dir: ModuleDir;
   const engines: HotfixEngine[] = [];
   before(() => {
@@ -20,7 +21,7 @@ describe('hotfix engine', () => {
   });
   after(() => dir.cleanup());
   afterEach(async () => {
-    for (const engine of engines.splice(0)) await engine.close();
+    for (const engine of engines.splice(0)) await closeEngine(engine);
   });
   function engine(options: Parameters<typeof createEngine>[0] = {}): HotfixEngine {
     const created = createEngine(options);
@@ -242,7 +243,7 @@ describe('hotfix engine', () => {
       assert.equal(outcome.function, 'slow');
       assert.equal(a.module.greet('ann'), 'hello ann', 'the first file is back to its old code');
       release();
-      assert.equal(await pending, 'old');
+      assert.equal(await withTimeout(pending, WAIT_MS, 'the suspended call to finish once released'), 'old');
       assert.equal(await b.module.slow(Promise.resolve()), 'old');
     });
 
@@ -308,25 +309,27 @@ describe('hotfix engine', () => {
     const slowModule = (kind: ModuleKind) => SLOW + (kind === 'cjs' ? 'module.exports = { slow };\n' : 'export { slow };\n');
 
     for (const kind of ['cjs', 'esm'] as const) {
-      it(`waits: blocked while suspended, applied once it has finished (${kind})`, async () => {
+      it(`waits: blocked while suspended, applied once it has finished (${kind})`, async (t) => {
         const running = slowModule(kind);
         const { path, module } = await dir.load(dir.fresh('suspended', kind), running);
         let release!: () => void;
         const pending = module.slow(new Promise<void>((resolve) => (release = resolve)));
+        // Released whatever happens: the apply below waits for it until its deadline.
+        t.after(() => release());
+        let onRetry = (): void => {};
         const retried = new Promise<void>((resolve) => {
-          const onRetry = () => {
-            unsubscribe('hotswap:hotfix:retry', onRetry);
-            resolve();
-          };
+          onRetry = () => resolve();
           subscribe('hotswap:hotfix:retry', onRetry);
         });
+        t.after(() => unsubscribe('hotswap:hotfix:retry', onRetry));
         const applying = engine({ safePointDeadlineMs: 60_000 }).apply(patchOf('v1', [{ file: path, running, next: running.replace("'old'", "'new'") }]));
-        await retried;
+        const first = await withTimeout(Promise.race([retried, applying]), WAIT_MS, 'the apply to retry while a changed async function is suspended');
+        assert.equal(first, undefined, `the apply ended before it retried: ${JSON.stringify(first)}`);
         release();
-        const outcome = await applying;
+        const outcome = await withTimeout(applying, WAIT_MS, 'the apply to finish once the suspended call was released');
         assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
         assert.ok(outcome.attempts > 1);
-        assert.equal(await pending, 'old', 'the suspended call finished on the old code');
+        assert.equal(await withTimeout(pending, WAIT_MS, 'the suspended call to finish'), 'old', 'the suspended call finished on the old code');
         assert.equal(await module.slow(Promise.resolve()), 'new');
       });
 
@@ -343,7 +346,7 @@ describe('hotfix engine', () => {
         assert.equal(outcome.function, 'slow');
         assert.equal(await module.slow(Promise.resolve()), 'old');
         release();
-        assert.equal(await pending, 'old');
+        assert.equal(await withTimeout(pending, WAIT_MS, 'the suspended call to finish once released'), 'old');
       });
     }
 

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeTempDir, type TempDir } from '../../helpers/build-fixture.js';
+import { WAIT_MS, withTimeout } from '../../helpers/timeout.js';
 import { createHotfixEngine, type HotfixEngine, type HotfixEngineOptions } from '../../../src/hotfix/index.js';
 import type { PlanFile } from '../../../src/hotfix/prepare.js';
 import { functionTexts } from '../../../src/hotfix/function-texts.js';
@@ -100,6 +101,11 @@ export const quiet = recordingLogger();
 /** The engine as users get it (the real planner), logging quietly. */
 export function createEngine(options: HotfixEngineOptions = {}): HotfixEngine {
   return createHotfixEngine({ logger: quiet, ...options });
+}
+
+/** Closes an engine after a test, bounded: close() waits for the operation under way. */
+export function closeEngine(engine: HotfixEngine): Promise<void> {
+  return withTimeout(engine.close(), WAIT_MS, 'the hotfix engine to close (it waits for the operation under way)');
 }
 
 /** A promise with its resolve exposed, for keeping an async function suspended at an await. */

@@ -3,10 +3,10 @@
  * loader: an application compiled ahead of time pays nothing for it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeTempDir } from '../../helpers/build-fixture.js';
+import { spawnSyncBounded } from '../../helpers/timeout.js';
 
 const HOTFIX = new URL('../../../src/hotfix/index.js', import.meta.url).href;
 
@@ -31,7 +31,7 @@ test('importing hotswap/hotfix and applying a JavaScript patch leaves esbuild un
     const loaded = Object.keys(require.cache).filter((key) => key.includes('esbuild'));
     console.log(JSON.stringify({ ok: outcome.ok, value: lib.f(), loaded }));
   `;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const child = spawnSyncBounded(process.execPath, ['--input-type=module', '-e', script], 'the child applying a JavaScript patch');
   assert.equal(child.status, 0, child.stderr);
   assert.deepEqual(JSON.parse(child.stdout), { ok: true, value: 2, loaded: [] });
 });

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { ensureLiveEdit } from '../../../src/hotfix/live-edit.js';
 import { planFile, type SourceType } from '../../../src/hotfix/planner/index.js';
+import { InspectorSession } from '../../../src/hotfix/session.js';
+import { OwnThread } from '../../../src/hotfix/threads.js';
 
 let dir = '';
 let session: inspector.Session;
@@ -24,6 +27,15 @@ const post = <T>(method: string, params: object = {}): Promise<T> =>
   new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
 
 before(async () => {
+  // LiveEdit turned on as the engine does it (a V8 flag, on Node 26), for the whole process.
+  const own = new OwnThread(new InspectorSession());
+  await own.call('Debugger.enable');
+  try {
+    assert.equal(await ensureLiveEdit(own), undefined);
+  } finally {
+    await own.call('Debugger.disable');
+    own.session.disconnect();
+  }
   dir = mkdtempSync(join(tmpdir(), 'hotswap-planner-'));
   session = new inspector.Session();
   session.connect();

@@ -10,11 +10,12 @@ import { pathToFileURL } from 'node:url';
 import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
-import { createEngine, ModuleDir, type AnyModule } from './fixtures.js';
+import { TEST_MS } from '../../helpers/timeout.js';
+import { closeEngine, createEngine, ModuleDir, type AnyModule } from './fixtures.js';
 
 await installRedirectLoader();
 
-describe('hotfix redirection', () => {
+describe('hotfix redirection', { timeout: TEST_MS }, () => {
   let dir: ModuleDir;
   let engine: HotfixEngine;
   before(() => {
@@ -22,7 +23,7 @@ describe('hotfix redirection', () => {
     engine = createEngine();
   });
   after(async () => {
-    await engine.close();
+    await closeEngine(engine);
     dir.cleanup();
   });
 

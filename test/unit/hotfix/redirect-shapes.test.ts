@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
-import { createEngine, edit, ModuleDir, patchOf } from './fixtures.js';
+import { TEST_MS } from '../../helpers/timeout.js';
+import { closeEngine, createEngine, edit, ModuleDir, patchOf } from './fixtures.js';
 import { moduleSource, shapes } from './shape-cases.js';
 
 await installRedirectLoader();
 
 for (const kind of ['cjs', 'esm'] as const) {
-  describe(`hotfix shapes through redirection (${kind === 'cjs' ? 'CommonJS' : 'ES module'})`, () => {
+  describe(`hotfix shapes through redirection (${kind === 'cjs' ? 'CommonJS' : 'ES module'})`, { timeout: TEST_MS }, () => {
     let dir: ModuleDir;
     let engine: HotfixEngine;
     before(() => {
@@ -22,7 +23,7 @@ for (const kind of ['cjs', 'esm'] as const) {
       engine = createEngine();
     });
     after(async () => {
-      await engine.close();
+      await closeEngine(engine);
       dir.cleanup();
     });
 

@@ -3,7 +3,6 @@
  * patched through their agents, in one transaction with the engine's thread, and reverted with it.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +11,8 @@ import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { threadAgent } from '../../../src/hotfix/redirect/agent.js';
 import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
-import { createEngine, deferred, ModuleDir, quiet } from './fixtures.js';
+import { nextMessage, TEST_MS, terminate, WAIT_MS, withTimeout } from '../../helpers/timeout.js';
+import { closeEngine, createEngine, deferred, ModuleDir, quiet } from './fixtures.js';
 
 await installRedirectLoader();
 
@@ -28,8 +28,7 @@ parentPort.postMessage('ready');
 async function startWorker(dir: ModuleDir, path: string): Promise<{ call(name: string): Promise<unknown>; stop(): Promise<void> }> {
   const script = dir.write(dir.fresh('worker', 'esm'), WORKER_SOURCE);
   const worker = new Worker(new URL(pathToFileURL(script).href), { workerData: { url: pathToFileURL(path).href }, execArgv: ['--import', REGISTER] });
-  const [first] = (await once(worker, 'message')) as [unknown];
-  assert.equal(first, 'ready');
+  assert.equal(await nextMessage(worker, `worker ${worker.threadId} to say it is ready`), 'ready');
   // The worker's agent announced the file on the channel: wait until this thread's agent has heard.
   const agent = threadAgent();
   assert.ok(agent, 'the loader runs in this thread');
@@ -39,17 +38,17 @@ async function startWorker(dir: ModuleDir, path: string): Promise<{ call(name: s
   }
   return {
     async call(name) {
+      const answer = nextMessage(worker, `the answer of worker ${worker.threadId} to ${JSON.stringify(name)}`);
       worker.postMessage(name);
-      const [value] = (await once(worker, 'message')) as [unknown];
-      return value;
+      return answer;
     },
     async stop() {
-      await worker.terminate();
+      await terminate(worker);
     },
   };
 }
 
-describe('hotfix redirection in worker threads', () => {
+describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
   let dir: ModuleDir;
   let engine: HotfixEngine;
   before(() => {
@@ -57,7 +56,7 @@ describe('hotfix redirection in worker threads', () => {
     engine = createEngine();
   });
   after(async () => {
-    await engine.close();
+    await closeEngine(engine);
     dir.cleanup();
   });
 
@@ -142,7 +141,7 @@ describe('hotfix redirection in worker threads', () => {
       assert.equal(module.late(), 'v3');
       const worker = await startWorker(dir, path);
       try {
-        await caughtUp.promise;
+        await withTimeout(caughtUp.promise, WAIT_MS, 'the engine to patch the worker as it loaded the file');
         assert.equal(await worker.call('late'), 'v3');
         assert.ok((await late.revert('late-3')).ok);
         assert.equal(await worker.call('late'), 'v2');
@@ -151,7 +150,7 @@ describe('hotfix redirection in worker threads', () => {
         await worker.stop();
       }
     } finally {
-      await late.close();
+      await closeEngine(late);
     }
   });
 });

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +18,8 @@ import type { HotfixEngine } from '../../../src/hotfix/index.js';
 import type { Patch } from '../../../src/hotfix/types.js';
 import { sha256 } from '../../../src/typescript/transform.js';
 import { makeTempDir } from '../../helpers/build-fixture.js';
-import { createEngine } from './fixtures.js';
+import { nextMessage, TEST_MS, terminate } from '../../helpers/timeout.js';
+import { closeEngine, createEngine } from './fixtures.js';
 
 process.setSourceMapsEnabled(true);
 // LiveEdit through the TypeScript loader: without redirection (redirect-typescript.test.ts has it on).
@@ -97,14 +97,14 @@ async function compiled(root: string, format: 'cjs' | 'esm', sourcemap: 'externa
   return { app, file, patch: (version) => buildPatch({ version, files: [{ file, runningPath: file, newPath: fixed }] }) };
 }
 
-describe('source maps after a patch', () => {
+describe('source maps after a patch', { timeout: TEST_MS }, () => {
   let engine: HotfixEngine;
   const tmp = makeTempDir('hotswap-maps-');
   before(() => {
     engine = createEngine({ workers: false });
   });
   after(async () => {
-    await engine.close();
+    await closeEngine(engine);
     tmp.cleanup();
   });
 
@@ -242,20 +242,20 @@ describe('source maps after a patch', () => {
     ].join('\n');
     const workers: Worker[] = [];
     after(async () => {
-      for (const worker of workers) await worker.terminate();
+      for (const worker of workers) await terminate(worker);
     });
     async function start(file: string): Promise<Worker> {
       const script = join(tmp.path, 'map-worker.cjs');
       writeFileSync(script, WORKER);
       const worker = new Worker(script, { workerData: file });
       workers.push(worker);
-      assert.equal((await once(worker, 'message'))[0], 'ready');
+      assert.equal(await nextMessage(worker, `worker ${worker.threadId} to say it is ready`), 'ready');
       return worker;
     }
     async function failLine(worker: Worker): Promise<unknown> {
-      const answer = once(worker, 'message');
+      const answer = nextMessage(worker, `the line at which worker ${worker.threadId} threw`);
       worker.postMessage('fail');
-      return (await answer)[0];
+      return answer;
     }
 
     it('a worker that loaded the file, and one started after the patch, point at the new lines; a revert puts them back', async () => {
@@ -276,7 +276,7 @@ describe('source maps after a patch', () => {
         assert.equal(await failLine(before), FAIL_V1);
         assert.equal(await failLine(later), FAIL_V1);
       } finally {
-        await workerEngine.close();
+        await closeEngine(workerEngine);
       }
     });
   });

@@ -11,12 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { createHotfixEngine } from '../../../src/hotfix/index.js';
 import { sha256 } from '../../../src/typescript/transform.js';
 import { makeTempDir } from '../../helpers/build-fixture.js';
+import { TEST_MS } from '../../helpers/timeout.js';
+import { closeEngine } from './fixtures.js';
 
 // LiveEdit through the TypeScript loader: without redirection (redirect-typescript.test.ts has it on).
 process.env['HOTSWAP_REDIRECT'] = 'off';
 register(new URL('../../../src/typescript/hooks.js', import.meta.url));
 
-test('a function of a .ts module run through the loader is patched from new .ts source', async (t) => {
+test('a function of a .ts module run through the loader is patched from new .ts source', { timeout: TEST_MS }, async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   const file = join(tmp.path, 'price.ts');
@@ -36,7 +38,7 @@ test('a function of a .ts module run through the loader is patched from new .ts 
 
   const v2 = v1.replace('return `${(item.cents / 100).toFixed(2)} EUR`;', 'return `€${(item.cents / 100).toFixed(2)}`;');
   const engine = createHotfixEngine({ workers: false });
-  t.after(() => engine.close());
+  t.after(() => closeEngine(engine));
   const outcome = await engine.apply({ version: 'eur-sign', files: [{ file, baseHash: sha256(v1), source: v2 }] });
   assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.error.code}: ${outcome.error.message}`);
   assert.deepEqual(outcome.functions.map((f) => f.name), ['format']);

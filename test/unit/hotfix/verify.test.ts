@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createEngineWithPlanner, type HotfixEngine } from '../../../src/hotfix/engine.js';
-import { edit, ModuleDir, naivePlanner, patchOf, quiet } from './fixtures.js';
+import { TEST_MS } from '../../helpers/timeout.js';
+import { closeEngine, edit, ModuleDir, naivePlanner, patchOf, quiet } from './fixtures.js';
 
-describe('hotfix verification', () => {
+describe('hotfix verification', { timeout: TEST_MS }, () => {
   let dir: ModuleDir;
   let engine: HotfixEngine;
   before(() => {
@@ -16,7 +17,7 @@ describe('hotfix verification', () => {
     engine = createEngineWithPlanner({ logger: quiet }, naivePlanner);
   });
   after(async () => {
-    await engine.close();
+    await closeEngine(engine);
     dir.cleanup();
   });
 

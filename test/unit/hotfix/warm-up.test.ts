@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import type { HotfixDebuggerMessage } from '../../../src/hotfix/index.js';
-import { createEngine, ModuleDir, patchOf } from './fixtures.js';
+import { TEST_MS } from '../../helpers/timeout.js';
+import { closeEngine, createEngine, ModuleDir, patchOf } from './fixtures.js';
 
 const SOURCE = "function greet(name) { return 'hello ' + name; }\nmodule.exports = { greet };\n";
 
-describe('warmUp', () => {
+describe('warmUp', { timeout: TEST_MS }, () => {
   let dir: ModuleDir;
   const seen: boolean[] = [];
   const listener = (message: unknown) => void seen.push((message as HotfixDebuggerMessage).enabled);
@@ -28,7 +29,7 @@ describe('warmUp', () => {
       const lib = await dir.load(dir.fresh('warm', 'cjs'), SOURCE);
       seen.length = 0;
       const engine = createEngine({ warmUp, workers: false });
-      t.after(() => engine.close());
+      t.after(() => closeEngine(engine));
       const outcome = await engine.apply(patchOf('v1', [{ file: lib.path, running: SOURCE, next: SOURCE.replace('hello', 'hi') }]));
       assert.ok(outcome.ok);
       assert.equal(lib.module.greet('ann'), 'hi ann');

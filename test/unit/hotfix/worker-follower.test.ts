@@ -8,6 +8,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import type { HotfixDebuggerMessage } from '../../../src/hotfix/index.js';
+import { TEST_MS, WAIT_MS, withTimeout } from '../../helpers/timeout.js';
 import { patchOf, recordingLogger, type ModuleDir, type ModuleKind } from './fixtures.js';
 import { ask, workerSuite } from './worker-suite.js';
 
@@ -33,7 +34,7 @@ function library(kind: ModuleKind): string {
 
 const patched = (source: string) => source.replace("'hello '", "'hi '");
 
-describe('workers started after a patch', () => {
+describe('workers started after a patch', { timeout: TEST_MS }, () => {
   const suite = workerSuite('follower-worker.cjs', WORKER);
   const startWorker = (lib: string, eager: boolean) => suite.startWorker({ lib, eager });
   const askCall = (worker: Worker) => ask(worker, 'call');
@@ -43,7 +44,7 @@ describe('workers started after a patch', () => {
   });
 
   for (const kind of ['cjs', 'esm'] as const) {
-    it(`patches a ${kind} file in a worker started after the patch, before its first line runs; a revert reaches it`, async () => {
+    it(`patches a ${kind} file in a worker started after the patch, before its first line runs; a revert reaches it`, async (t) => {
       const source = library(kind);
       const lib = await dir.load(dir.fresh('follow', kind), source);
       const engine = suite.engine();
@@ -62,10 +63,10 @@ describe('workers started after a patch', () => {
         if (!event.enabled) turnedOff();
       };
       subscribe('hotswap:hotfix:debugger', listener);
+      t.after(() => unsubscribe('hotswap:hotfix:debugger', listener));
       const worker = await startWorker(lib.path, true);
       assert.equal(await askCall(worker), 'hi w 1,2', 'the new worker runs the patched code');
-      await off;
-      unsubscribe('hotswap:hotfix:debugger', listener);
+      await withTimeout(off, WAIT_MS, "the engine to turn the new worker's debugger off once it loaded the file");
       assert.deepEqual(seen.map((event) => event.enabled), [true, false]);
 
       const reverted = await engine.revert('v1');
@@ -109,7 +110,7 @@ describe('workers started after a patch', () => {
     assert.ok((await engine.apply(patchOf('v1', [{ file: lib.path, running: source, next: patched(source) }]))).ok);
 
     const worker = await startWorker(lib.path, false);
-    assert.match(await warned, /did not load .*late-\d+\.cjs within 0 ms/);
+    assert.match(await withTimeout(warned, WAIT_MS, 'the warning that the worker did not load the file within the window'), /did not load .*late-\d+\.cjs within 0 ms/);
     assert.equal(await askCall(worker), 'hello w 1,2');
   });
 

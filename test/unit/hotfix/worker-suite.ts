@@ -3,11 +3,11 @@
  * engines made by a test and closed after it, and asking a worker (one message, its answer).
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { after, afterEach, before } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { HotfixEngine } from '../../../src/hotfix/index.js';
-import { createEngine, ModuleDir } from './fixtures.js';
+import { nextMessage, terminate } from '../../helpers/timeout.js';
+import { closeEngine, createEngine, ModuleDir } from './fixtures.js';
 
 export interface WorkerSuite {
   /** The module directory (valid from `before` on). */
@@ -32,8 +32,8 @@ export function workerSuite(workerFileName: string, workerSource: string): Worke
   });
   after(() => dir?.cleanup());
   afterEach(async () => {
-    for (const engine of engines.splice(0)) await engine.close();
-    for (const worker of workers.splice(0)) await worker.terminate();
+    for (const engine of engines.splice(0)) await closeEngine(engine);
+    for (const worker of workers.splice(0)) await terminate(worker);
   });
   return {
     get dir(): ModuleDir {
@@ -43,7 +43,7 @@ export function workerSuite(workerFileName: string, workerSource: string): Worke
     async startWorker(workerData: unknown): Promise<Worker> {
       const worker = new Worker(workerFile, { workerData });
       workers.push(worker);
-      assert.equal((await once(worker, 'message'))[0], 'ready');
+      assert.equal(await nextMessage(worker, `worker ${worker.threadId} to say it is ready`), 'ready');
       return worker;
     },
     engine(options = {}): HotfixEngine {
@@ -60,7 +60,7 @@ export function workerSuite(workerFileName: string, workerSource: string): Worke
 
 /** Sends `message` to a worker and resolves with its next message. */
 export async function ask(worker: Worker, message: string): Promise<unknown> {
-  const answer = once(worker, 'message');
+  const answer = nextMessage(worker, `the answer of worker ${worker.threadId} to ${JSON.stringify(message)}`);
   worker.postMessage(message);
-  return (await answer)[0];
+  return answer;
 }

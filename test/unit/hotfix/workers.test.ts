@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createEngineWithPlanner } from '../../../src/hotfix/engine.js';
+import { TEST_MS, WAIT_MS, terminate, withTimeout } from '../../helpers/timeout.js';
 import { type createEngine, type ModuleDir, naivePlanner, patchOf, quiet, type ModuleKind } from './fixtures.js';
 import { ask, workerSuite } from './worker-suite.js';
 
@@ -33,7 +34,7 @@ function library(kind: ModuleKind): string {
 
 const NEW_GREET = (source: string) => source.replace("'hello '", "'hi '");
 
-describe('hotfix in worker threads', () => {
+describe('hotfix in worker threads', { timeout: TEST_MS }, () => {
   const suite = workerSuite('worker.cjs', WORKER);
   const startWorker = (lib: string) => suite.startWorker(lib);
   const engine = (options: Parameters<typeof createEngine>[0] = {}) => suite.engine(options);
@@ -97,7 +98,7 @@ describe('hotfix in worker threads', () => {
     assert.equal(await ask(worker, 'call'), 'hello w', 'the worker was patched, then set back');
     assert.equal(module.greet('m'), 'hello m');
     release();
-    assert.equal(await pending, 'old');
+    assert.equal(await withTimeout(pending, WAIT_MS, 'the suspended call to finish once released'), 'old');
   });
 
   it('reports a worker whose edit fails verification as a worker failure, main thread unchanged', async () => {
@@ -121,7 +122,7 @@ describe('hotfix in worker threads', () => {
     const hotfix = engine();
     const outcome = await hotfix.apply(patchOf('v1', [{ file: path, running: source, next: NEW_GREET(source) }]));
     assert.equal(outcome.ok ? outcome.threads : 0, 2);
-    await worker.terminate();
+    await terminate(worker);
     const reverted = await hotfix.revert('v1');
     assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
     assert.equal(reverted.threads, 1);
