@@ -14,6 +14,7 @@ import type { PlanFile } from '../../../src/hotfix/prepare.js';
 import { functionTexts } from '../../../src/hotfix/function-texts.js';
 import type { Patch, PlannedFunction } from '../../../src/hotfix/types.js';
 import type { Logger } from '../../../src/logger.js';
+import { after, before } from 'node:test';
 
 export type ModuleKind = 'cjs' | 'esm';
 
@@ -106,6 +107,31 @@ export function createEngine(options: HotfixEngineOptions = {}): HotfixEngine {
 /** Closes an engine after a test, bounded: close() waits for the operation under way. */
 export function closeEngine(engine: HotfixEngine): Promise<void> {
   return withTimeout(engine.close(), WAIT_MS, 'the hotfix engine to close (it waits for the operation under way)');
+}
+
+/**
+ * A module directory and an engine for the suite it is called in: made before its first test,
+ * closed and removed after its last.
+ */
+export function useWorkspace(options: HotfixEngineOptions = {}): { readonly dir: ModuleDir; readonly engine: HotfixEngine } {
+  let dir: ModuleDir | undefined;
+  let engine: HotfixEngine | undefined;
+  before(() => {
+    dir = new ModuleDir();
+    engine = createEngine(options);
+  });
+  after(async () => {
+    if (engine !== undefined) await closeEngine(engine);
+    dir?.cleanup();
+  });
+  return {
+    get dir() {
+      return dir as ModuleDir;
+    },
+    get engine() {
+      return engine as HotfixEngine;
+    },
+  };
 }
 
 /** A promise with its resolve exposed, for keeping an async function suspended at an await. */

@@ -5,35 +5,25 @@
  * refused with the running code kept.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
 import { TEST_MS } from '../../helpers/timeout.js';
-import { closeEngine, createEngine, ModuleDir, type AnyModule } from './fixtures.js';
+import { type AnyModule, useWorkspace } from './fixtures.js';
 
 await installRedirectLoader();
 
 describe('hotfix redirection', { timeout: TEST_MS }, () => {
-  let dir: ModuleDir;
-  let engine: HotfixEngine;
-  before(() => {
-    dir = new ModuleDir();
-    engine = createEngine();
-  });
-  after(async () => {
-    await closeEngine(engine);
-    dir.cleanup();
-  });
+  const ws = useWorkspace();
 
   it('patches a .ts module from new .ts source, with no debugger', async () => {
     const v1 = 'interface Item { cents: number }\nfunction format(item: Item): string { return `${(item.cents / 100).toFixed(2)} EUR`; }\nexport function label(cents: number): string { return format({ cents }); }\n';
-    const file = dir.write(dir.fresh('price', 'esm').replace(/\.mjs$/, '.ts'), v1);
+    const file = ws.dir.write(ws.dir.fresh('price', 'esm').replace(/\.mjs$/, '.ts'), v1);
     const mod = (await import(pathToFileURL(file).href));
     assert.equal(mod.label(1234), '12.34 EUR');
     const v2 = v1.replace('return `${(item.cents / 100).toFixed(2)} EUR`;', 'return `€${(item.cents / 100).toFixed(2)}`;');
-    const outcome = await engine.apply({ version: 'ts-1', files: [{ file, baseHash: sha256(v1), source: v2 }] });
+    const outcome = await ws.engine.apply({ version: 'ts-1', files: [{ file, baseHash: sha256(v1), source: v2 }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
     assert.deepEqual(outcome.functions, [{ file, name: 'format', backend: 'redirect' }]);
     assert.equal(mod.label(1234), '€12.34');
@@ -41,33 +31,33 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
 
   it('applies patches one after another, and reverts the newest first', async () => {
     const v1 = 'let calls = 0;\nexport function f(x) { calls++; return x + 1; }\nexport function g(x) { return f(x) * 2; }\n';
-    const { path, module } = await dir.load(dir.fresh('chain', 'esm'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('chain', 'esm'), v1);
     const v2 = v1.replace('x + 1', 'x + 10');
     const v3 = v2.replace('f(x) * 2', 'f(x) * 3').replace('x + 10', 'x + 100');
-    const first = await engine.apply({ version: 'chain-2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    const first = await ws.engine.apply({ version: 'chain-2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
     assert.ok(first.ok, first.ok ? '' : first.error.message);
     assert.equal(module.g(1), 22);
-    const second = await engine.apply({ version: 'chain-3', files: [{ file: path, baseHash: sha256(v2), source: v3 }] });
+    const second = await ws.engine.apply({ version: 'chain-3', files: [{ file: path, baseHash: sha256(v2), source: v3 }] });
     assert.ok(second.ok, second.ok ? '' : second.error.message);
     assert.equal(module.g(1), 303);
-    const early = await engine.revert('chain-2');
+    const early = await ws.engine.revert('chain-2');
     assert.equal(early.ok, false, 'a patch with a later one of the same file is not reverted');
-    assert.ok((await engine.revert('chain-3')).ok);
+    assert.ok((await ws.engine.revert('chain-3')).ok);
     assert.equal(module.g(1), 22);
-    assert.ok((await engine.revert('chain-2')).ok);
+    assert.ok((await ws.engine.revert('chain-2')).ok);
     assert.equal(module.g(1), 4);
   });
 
   it('brings new helper functions along, and refuses new module-level state', async () => {
     const v1 = 'export function price(a) { return a + 1; }\n';
-    const { path, module } = await dir.load(dir.fresh('helpers', 'cjs').replace('.cjs', '.mjs'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('helpers', 'cjs').replace('.cjs', '.mjs'), v1);
     const withHelper = 'export function price(a) { return tax(a) + 1; }\nfunction tax(a) { return rate() * a; }\nfunction rate() { return 3; }\n';
-    const outcome = await engine.apply({ version: 'helper', files: [{ file: path, baseHash: sha256(v1), source: withHelper }] });
+    const outcome = await ws.engine.apply({ version: 'helper', files: [{ file: path, baseHash: sha256(v1), source: withHelper }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
     assert.equal(module.price(2), 7);
-    assert.ok((await engine.revert('helper')).ok);
+    assert.ok((await ws.engine.revert('helper')).ok);
     const withState = 'let rate = 3;\nexport function price(a) { return rate * a + 1; }\n';
-    const refused = await engine.apply({ version: 'state', files: [{ file: path, baseHash: sha256(v1), source: withState }] });
+    const refused = await ws.engine.apply({ version: 'state', files: [{ file: path, baseHash: sha256(v1), source: withState }] });
     assert.equal(refused.ok, false);
     if (!refused.ok) {
       assert.equal(refused.error.code, 'HOTSWAP_ERR_HOTFIX_REFUSED');
@@ -79,9 +69,9 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
   it('is all or nothing across files: a file that cannot be patched leaves the others as they ran', async () => {
     const a1 = 'export function a() { return 1; }\n';
     const b1 = 'export function b() { return 1; }\n';
-    const a = await dir.load(dir.fresh('tx-a', 'esm'), a1);
-    const b = await dir.load(dir.fresh('tx-b', 'esm'), b1);
-    const outcome = await engine.apply({
+    const a = await ws.dir.load(ws.dir.fresh('tx-a', 'esm'), a1);
+    const b = await ws.dir.load(ws.dir.fresh('tx-b', 'esm'), b1);
+    const outcome = await ws.engine.apply({
       version: 'tx',
       files: [
         { file: a.path, baseHash: sha256(a1), source: a1.replace('1', '2') },
@@ -96,10 +86,10 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
 
   it('refuses, naming the function, what redirection cannot reach; the old code keeps running', async () => {
     const v1 = 'function counter() { let n = 0; let step = 1; return () => { n += 1; return n; }; }\nexport const c = counter();\n';
-    const { path, module } = await dir.load(dir.fresh('reach', 'esm'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('reach', 'esm'), v1);
     assert.equal(module.c(), 1);
     const v2 = v1.replace('n += 1;', 'n += step * 5;');
-    const outcome = await engine.apply({ version: 'reach', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    const outcome = await ws.engine.apply({ version: 'reach', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
     assert.equal(outcome.ok, false);
     if (!outcome.ok) {
       assert.equal(outcome.error.code, 'HOTSWAP_ERR_HOTFIX_REFUSED');
@@ -110,20 +100,20 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
 
   it('reports a new function that does not compile in the module scope as a redirect failure', async () => {
     const v1 = 'class Box { #v = 1; get() { return this.#v; } }\nexport function make() { return new Box(); }\nexport function peek(box) { return 0; }\n';
-    const { path, module } = await dir.load(dir.fresh('compile', 'esm'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('compile', 'esm'), v1);
     // `#v` outside its class does not compile: the whole patch is refused.
     const v2 = v1.replace('return 0;', 'return box.#v;');
-    const outcome = await engine.apply({ version: 'compile', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    const outcome = await ws.engine.apply({ version: 'compile', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
     assert.equal(outcome.ok, false);
     assert.equal(module.peek(module.make()), 0);
   });
 
   it('patches a CommonJS module imported from an ES module; the new code writes the module\'s variables', async () => {
     const v1 = "'use strict'\nlet total = 0;\nexports.add = function add(x) { total += x; return total; };\nexports.get = () => total;\n";
-    const path = dir.write(dir.fresh('cjs', 'cjs'), v1);
+    const path = ws.dir.write(ws.dir.fresh('cjs', 'cjs'), v1);
     const module = (await import(pathToFileURL(path).href)) as { default: AnyModule };
     assert.equal(module.default.add(2), 2);
-    const outcome = await engine.apply({ version: 'cjs-esm', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('total += x;', 'total += x * 10;') }] });
+    const outcome = await ws.engine.apply({ version: 'cjs-esm', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('total += x;', 'total += x * 10;') }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
     assert.equal(module.default.add(2), 22);
     assert.equal(module.default.get(), 22);
@@ -131,9 +121,9 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
 
   it('new code throws with the new file\'s line in its stack frames, marked as the patch\'s', async () => {
     const v1 = 'export function fail() {\n  return 1;\n}\n';
-    const { path, module } = await dir.load(dir.fresh('stack', 'esm'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('stack', 'esm'), v1);
     const v2 = '// a comment that moves the function down\n\nexport function fail() {\n  if (true) throw new Error("boom");\n  return helper();\n}\n\nfunction helper() {\n  throw new Error("helper");\n}\n';
-    const outcome = await engine.apply({ version: 'stack v2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    const outcome = await ws.engine.apply({ version: 'stack v2', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
     const error = (() => {
       try {
@@ -146,14 +136,14 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
     const frame = (error?.stack ?? '').split('\n').find((line) => line.includes('hotswap-patch='));
     assert.ok(frame, error?.stack);
     assert.match(frame, /\?hotswap-patch=stack%20v2:4:\d+/);
-    assert.ok((await engine.revert('stack v2')).ok);
+    assert.ok((await ws.engine.revert('stack v2')).ok);
   });
 
   it('refuses a function whose parameters run code (they would run twice) and an arrow given more parameters', async () => {
     const v1 = 'let id = 0;\nexport function make(n = ++id) { return n; }\nexport const pair = (a, b) => [a, b];\n';
-    const { path, module } = await dir.load(dir.fresh('params', 'esm'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('params', 'esm'), v1);
     const v2 = v1.replace('return n;', 'return n * 10;').replace('(a, b) => [a, b]', '(a, b, c) => [a, b, c]');
-    const outcome = await engine.apply({ version: 'params', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
+    const outcome = await ws.engine.apply({ version: 'params', files: [{ file: path, baseHash: sha256(v1), source: v2 }] });
     assert.equal(outcome.ok, false);
     if (!outcome.ok) {
       assert.match(outcome.error.message, /"make".*parameters run code/);
@@ -166,8 +156,8 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
   it('patches files that start with a byte order mark, CommonJS and ES module', async () => {
     for (const kind of ['cjs', 'esm'] as const) {
       const v1 = `\uFEFF${kind === 'cjs' ? 'exports.bom = function bom() { return 1; };' : 'export function bom() { return 1; }'}\n`;
-      const { path, module } = await dir.load(dir.fresh('bom', kind), v1);
-      const outcome = await engine.apply({ version: `bom-${kind}`, files: [{ file: path, baseHash: sha256(v1), source: v1.replace('return 1', 'return 2') }] });
+      const { path, module } = await ws.dir.load(ws.dir.fresh('bom', kind), v1);
+      const outcome = await ws.engine.apply({ version: `bom-${kind}`, files: [{ file: path, baseHash: sha256(v1), source: v1.replace('return 1', 'return 2') }] });
       assert.ok(outcome.ok, outcome.ok ? '' : `${kind}: ${outcome.error.message}`);
       assert.equal(module.bom(), 2, kind);
     }

@@ -5,35 +5,25 @@
  * concise arrow's last token) applies, what redirection cannot do is refused and the old code kept.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HotfixEngine } from '../../../src/hotfix/engine.js';
+import { describe, it } from 'node:test';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
 import { TEST_MS } from '../../helpers/timeout.js';
-import { closeEngine, createEngine, edit, ModuleDir, patchOf } from './fixtures.js';
+import { edit, patchOf, useWorkspace } from './fixtures.js';
 import { moduleSource, shapes } from './shape-cases.js';
 
 await installRedirectLoader();
 
 for (const kind of ['cjs', 'esm'] as const) {
   describe(`hotfix shapes through redirection (${kind === 'cjs' ? 'CommonJS' : 'ES module'})`, { timeout: TEST_MS }, () => {
-    let dir: ModuleDir;
-    let engine: HotfixEngine;
-    before(() => {
-      dir = new ModuleDir();
-      engine = createEngine();
-    });
-    after(async () => {
-      await closeEngine(engine);
-      dir.cleanup();
-    });
+    const ws = useWorkspace();
 
     for (const shape of shapes) {
       it(shape.redirectRefused === true ? `refuses ${shape.name}` : `redirects ${shape.name}`, async () => {
         const running = moduleSource(shape, kind);
-        const { path, module } = await dir.load(dir.fresh('shape', kind), running);
+        const { path, module } = await ws.dir.load(ws.dir.fresh('shape', kind), running);
         assert.deepEqual(await shape.call(module), shape.old);
         const version = `${kind}-${shape.name}`;
-        const outcome = await engine.apply(patchOf(version, [{ file: path, running, next: edit(running, shape.edits) }]));
+        const outcome = await ws.engine.apply(patchOf(version, [{ file: path, running, next: edit(running, shape.edits) }]));
         if (shape.redirectRefused === true) {
           assert.equal(outcome.ok, false, 'refused');
           if (outcome.ok) return;
@@ -46,7 +36,7 @@ for (const kind of ['cjs', 'esm'] as const) {
         assert.ok(outcome.functions.length > 0);
         assert.ok(outcome.functions.every((f) => f.file === path && f.backend === 'redirect'), JSON.stringify(outcome.functions));
         assert.deepEqual(await shape.call(module), shape.new);
-        const reverted = await engine.revert(version);
+        const reverted = await ws.engine.revert(version);
         assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
         assert.deepEqual(await shape.call(module), 'afterRevert' in shape ? shape.afterRevert : shape.old, 'the revert puts the old code back');
       });

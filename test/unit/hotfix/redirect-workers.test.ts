@@ -4,15 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { HotfixEngine } from '../../../src/hotfix/engine.js';
 import { threadAgent } from '../../../src/hotfix/redirect/agent.js';
 import { sha256 } from '../../../src/hotfix/source.js';
 import { installRedirectLoader } from '../../helpers/redirect-loader.js';
 import { nextMessage, TEST_MS, terminate, WAIT_MS, withTimeout } from '../../helpers/timeout.js';
-import { closeEngine, createEngine, deferred, ModuleDir, quiet } from './fixtures.js';
+import { closeEngine, createEngine, deferred, ModuleDir, quiet, useWorkspace } from './fixtures.js';
 
 await installRedirectLoader();
 
@@ -49,29 +48,20 @@ async function startWorker(dir: ModuleDir, path: string): Promise<{ call(name: s
 }
 
 describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
-  let dir: ModuleDir;
-  let engine: HotfixEngine;
-  before(() => {
-    dir = new ModuleDir();
-    engine = createEngine();
-  });
-  after(async () => {
-    await closeEngine(engine);
-    dir.cleanup();
-  });
+  const ws = useWorkspace();
 
   it('patches a file in this thread and in a worker in one apply, and reverts both', async () => {
     const v1 = 'export function answer() { return 1; }\n';
-    const { path, module } = (await dir.load(dir.fresh('both', 'esm'), v1));
-    const worker = await startWorker(dir, path);
+    const { path, module } = (await ws.dir.load(ws.dir.fresh('both', 'esm'), v1));
+    const worker = await startWorker(ws.dir, path);
     try {
       assert.equal(await worker.call('answer'), 1);
-      const outcome = await engine.apply({ version: 'both', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
+      const outcome = await ws.engine.apply({ version: 'both', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
       assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
       assert.equal(outcome.threads, 2);
       assert.equal(module.answer(), 2);
       assert.equal(await worker.call('answer'), 2);
-      const reverted = await engine.revert('both');
+      const reverted = await ws.engine.revert('both');
       assert.ok(reverted.ok, reverted.ok ? '' : reverted.error.message);
       assert.equal(module.answer(), 1);
       assert.equal(await worker.call('answer'), 1);
@@ -82,10 +72,10 @@ describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
 
   it('patches a file only a worker loaded', async () => {
     const v1 = 'export function only() { return "old"; }\n';
-    const path = dir.write(dir.fresh('only', 'esm'), v1);
-    const worker = await startWorker(dir, path);
+    const path = ws.dir.write(ws.dir.fresh('only', 'esm'), v1);
+    const worker = await startWorker(ws.dir, path);
     try {
-      const outcome = await engine.apply({ version: 'only', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('old', 'new') }] });
+      const outcome = await ws.engine.apply({ version: 'only', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('old', 'new') }] });
       assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
       assert.deepEqual(outcome.functions, [{ file: path, name: 'only', backend: 'redirect' }]);
       assert.equal(await worker.call('only'), 'new');
@@ -96,13 +86,13 @@ describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
 
   it('refuses the whole patch when a worker cannot take it, and this thread keeps its code', async () => {
     const v1 = 'export function f() { return 1; }\n';
-    const { path, module } = (await dir.load(dir.fresh('split', 'esm'), v1));
+    const { path, module } = (await ws.dir.load(ws.dir.fresh('split', 'esm'), v1));
     // The worker loads another text of the same file: the patch's base is not what it runs.
     writeFileSync(path, 'export function f() { return 100; }\n');
-    const worker = await startWorker(dir, path);
+    const worker = await startWorker(ws.dir, path);
     try {
       assert.equal(await worker.call('f'), 100);
-      const outcome = await engine.apply({ version: 'split', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
+      const outcome = await ws.engine.apply({ version: 'split', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
       assert.equal(outcome.ok, false);
       if (!outcome.ok) {
         assert.equal(outcome.error.code, 'HOTSWAP_ERR_HOTFIX_WORKER_FAILED');
@@ -117,10 +107,10 @@ describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
 
   it('forgets a worker that exited: a later patch does not wait for it', async () => {
     const v1 = 'export function g() { return 1; }\n';
-    const { path, module } = (await dir.load(dir.fresh('gone', 'esm'), v1));
-    const worker = await startWorker(dir, path);
+    const { path, module } = (await ws.dir.load(ws.dir.fresh('gone', 'esm'), v1));
+    const worker = await startWorker(ws.dir, path);
     await worker.stop();
-    const outcome = await engine.apply({ version: 'gone', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
+    const outcome = await ws.engine.apply({ version: 'gone', files: [{ file: path, baseHash: sha256(v1), source: v1.replace('1', '2') }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
     assert.equal(outcome.threads, 1);
     assert.equal(module.g(), 2);
@@ -128,7 +118,7 @@ describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
 
   it('gives a worker that loads a patched file later the patches of it, and reverts reach it', async () => {
     const v1 = 'export function late() { return "v1"; }\n';
-    const { path, module } = await dir.load(dir.fresh('late', 'esm'), v1);
+    const { path, module } = await ws.dir.load(ws.dir.fresh('late', 'esm'), v1);
     const caughtUp = deferred();
     const logger = { ...quiet, info: (line: string) => void (line.includes('as it loaded') && caughtUp.resolve()) };
     const late = createEngine({ logger });
@@ -139,7 +129,7 @@ describe('hotfix redirection in worker threads', { timeout: TEST_MS }, () => {
       const second = await late.apply({ version: 'late-3', files: [{ file: path, baseHash: sha256(v2), source: v2.replace('v2', 'v3') }] });
       assert.ok(second.ok, second.ok ? '' : second.error.message);
       assert.equal(module.late(), 'v3');
-      const worker = await startWorker(dir, path);
+      const worker = await startWorker(ws.dir, path);
       try {
         await withTimeout(caughtUp.promise, WAIT_MS, 'the engine to patch the worker as it loaded the file');
         assert.equal(await worker.call('late'), 'v3');

@@ -5,32 +5,22 @@
  * the old behaviour kept.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HotfixEngine } from '../../../src/hotfix/engine.js';
+import { describe, it } from 'node:test';
 import { TEST_MS } from '../../helpers/timeout.js';
-import { closeEngine, createEngine, edit, ModuleDir, patchOf } from './fixtures.js';
+import { edit, patchOf, useWorkspace } from './fixtures.js';
 import { moduleSource, shapes } from './shape-cases.js';
 
 for (const kind of ['cjs', 'esm'] as const) {
   describe(`hotfix shapes (${kind === 'cjs' ? 'CommonJS' : 'ES module'})`, { timeout: TEST_MS }, () => {
-    let dir: ModuleDir;
-    let engine: HotfixEngine;
-    before(() => {
-      dir = new ModuleDir();
-      engine = createEngine();
-    });
-    after(async () => {
-      await closeEngine(engine);
-      dir.cleanup();
-    });
+    const ws = useWorkspace();
 
     for (const shape of shapes) {
       const title = shape.refused === true ? `refuses ${shape.name}` : shape.either === true ? `patches or refuses ${shape.name}` : `patches ${shape.name}`;
       it(title, async () => {
         const running = moduleSource(shape, kind);
-        const { path, module } = await dir.load(dir.fresh('shape', kind), running);
+        const { path, module } = await ws.dir.load(ws.dir.fresh('shape', kind), running);
         assert.deepEqual(await shape.call(module), shape.old);
-        const outcome = await engine.apply(patchOf(`${kind}-${shape.name}`, [{ file: path, running, next: edit(running, shape.edits) }]));
+        const outcome = await ws.engine.apply(patchOf(`${kind}-${shape.name}`, [{ file: path, running, next: edit(running, shape.edits) }]));
         if (shape.refused === true || (shape.either === true && !outcome.ok)) {
           assert.equal(outcome.ok, false);
           if (outcome.ok) return;
