@@ -24,7 +24,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ALTERNATIVES, BASELINE, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT, HOTSWAP_PLUGIN, RESTART, type Alternative, type Running } from './lib/compare/alternatives.js';
+import { ALTERNATIVES, BASELINE, BASELINE_LOADER, takesNoChange, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT, HOTSWAP_PLUGIN, RESTART, type Alternative, type Running } from './lib/compare/alternatives.js';
 import { buildPluginTemplate, hotfixPatch, PluginInstaller, type PluginTemplate } from './lib/compare/changes.js';
 import { LoadProcess, type LoadResult } from './lib/compare/load.js';
 import { handlerSource, label, pluginSource } from './lib/compare/servers.js';
@@ -95,7 +95,7 @@ interface Outcome {
 }
 
 async function measureRun(alternative: Alternative, options: Options, template: PluginTemplate): Promise<RunResult> {
-  const changes = alternative === BASELINE ? 0 : options.changes;
+  const changes = takesNoChange(alternative) ? 0 : options.changes;
   const running: Running = await alternative.start({ template });
   let load: LoadProcess | undefined;
   try {
@@ -186,7 +186,7 @@ function workloadOneRow(outcome: Outcome, options: Options, base: Medians | unde
       ? '0'
       : `${failed} (errors ${sum(loads.map((l) => l.errors))}, of which timeouts ${sum(loads.map((l) => l.timeouts))}; non-2xx ${sum(loads.map((l) => l.non2xx))}; per run ${loads.map(failedOf).join(', ')})`;
   const changes = pooledChanges(runs);
-  const isBaseline = alternative === BASELINE;
+  const isBaseline = takesNoChange(alternative);
   const changeText = isBaseline ? '-' : changes.seen.length === 0 ? 'never seen' : `${ms(median(changes.seen))} / ${ms(Math.max(...changes.seen))}`;
   const delays = runs.map((r) => r.longestDelayMs).filter((v): v is number => v !== undefined);
   const rps = median(loads.map((l) => (l.answered / l.durationMs) * 1000));
@@ -322,6 +322,12 @@ function reportWorkloadOne(outcomes: readonly Outcome[], options: Options, build
   const restart = outcomes.find((o) => o.alternative === RESTART);
   const restartChange = restart === undefined ? undefined : pooledChanges(restart.runs).seen;
   const lines: string[] = [];
+  const instrumented = outcomes.find((o) => o.alternative === BASELINE_LOADER);
+  if (baseline !== undefined && instrumented !== undefined && baseline.runs.length > 0 && instrumented.runs.length > 0) {
+    const rps = (o: Outcome) => median(o.runs.map((r) => (r.load.answered / r.load.durationMs) * 1000));
+    const ratio = rps(instrumented) / rps(baseline);
+    lines.push(goalLine('throughput of the server run through the loader (every function instrumented)', ratio >= 0.97, `${ratio.toFixed(3)}x the baseline's requests per second`, '>= 0.97x (<= 3 % less)'));
+  }
   for (const engine of [HOTSWAP_PLUGIN, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT]) {
     const outcome = outcomes.find((o) => o.alternative === engine);
     if (outcome === undefined) continue;

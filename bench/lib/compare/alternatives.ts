@@ -221,4 +221,18 @@ export const HOTSWAP_HOTFIX_REDIRECT: Alternative = {
     }),
 };
 
-export const ALTERNATIVES: readonly Alternative[] = [BASELINE, RESTART, PM2_CLUSTER, ESM, HOT_HOOK, DYNOHOT, HOTSWAP_PLUGIN, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT];
+/** The baseline server run through hotswap's loader: what instrumenting every function costs under load. */
+export const BASELINE_LOADER: Alternative = {
+  key: 'baseline-loader',
+  name: 'no reload, run through the loader (instrumented)',
+  how: '`node --import hotswap/register server.js`, no change: server.js and handler.js instrumented for redirection',
+  start: (options) =>
+    single({ 'server.js': PLAIN_SERVER, 'handler.js': handlerSource(0) }, ['--import', REGISTER_URL, 'server.js'], options, () => {
+      throw new Error('the baseline takes no change');
+    }),
+};
+
+/** The alternatives that take no change: the baselines. */
+export const takesNoChange = (alternative: Alternative): boolean => alternative === BASELINE || alternative === BASELINE_LOADER;
+
+export const ALTERNATIVES: readonly Alternative[] = [BASELINE, BASELINE_LOADER, RESTART, PM2_CLUSTER, ESM, HOT_HOOK, DYNOHOT, HOTSWAP_PLUGIN, HOTSWAP_HOTFIX, HOTSWAP_HOTFIX_REDIRECT];
