@@ -2,7 +2,7 @@
  * What instrumenting for redirection costs at start-up: the time from spawning a small HTTP server
  * to its first answer, with and without hotswap's loader.
  *
- *   node dist/bench/redirect-startup.js [--runs 10] [--modules 20] [--functions 50]
+ *   node dist/bench/redirect-startup.js [--runs 10] [--modules 20] [--functions 50] [--app synthetic|express]
  *
  * The app: `server.mjs` (node:http) imports --modules generated ES modules of --functions small
  * functions each (about 270 KB of code with the defaults: 50 functions and 50 arrows a module),
@@ -14,6 +14,10 @@
  *   instrumentation;
  * - `node --import hotswap/register server.mjs`: the app's modules instrumented (not node_modules);
  * - the same with `HOTSWAP_REDIRECT_PACKAGES=*`: every package under node_modules instrumented too.
+ * With `--app express`, the app is an Express 4 server instead (`server.mjs`, one route), and the
+ * ways are: without the loader; the loader with `HOTSWAP_REDIRECT=off`; the app instrumented;
+ * Express's own files too (`HOTSWAP_REDIRECT_PACKAGES=express`); every package (`*`: Express and
+ * its dependencies).
  * Per start: from spawn() to the first 200 answer to `GET /` (polled every 2 ms), and the
  * number of modules the server reports instrumented (the runtime's registry).
  */
@@ -38,12 +42,27 @@ interface Way {
   readonly env: Readonly<Record<string, string>>;
 }
 
-const WAYS: readonly Way[] = [
+const SYNTHETIC_WAYS: readonly Way[] = [
   { name: 'node server.mjs', args: [], env: {} },
   { name: 'loader, HOTSWAP_REDIRECT=off', args: ['--import', REGISTER_URL], env: { HOTSWAP_REDIRECT: 'off' } },
   { name: 'loader (app modules instrumented)', args: ['--import', REGISTER_URL], env: {} },
   { name: 'loader, HOTSWAP_REDIRECT_PACKAGES=* (node_modules too)', args: ['--import', REGISTER_URL], env: { HOTSWAP_REDIRECT_PACKAGES: '*' } },
 ];
+
+const EXPRESS_WAYS: readonly Way[] = [
+  { name: 'node server.mjs', args: [], env: {} },
+  { name: 'loader, HOTSWAP_REDIRECT=off', args: ['--import', REGISTER_URL], env: { HOTSWAP_REDIRECT: 'off' } },
+  { name: 'loader (app instrumented)', args: ['--import', REGISTER_URL], env: {} },
+  { name: 'loader, HOTSWAP_REDIRECT_PACKAGES=express', args: ['--import', REGISTER_URL], env: { HOTSWAP_REDIRECT_PACKAGES: 'express' } },
+  { name: 'loader, HOTSWAP_REDIRECT_PACKAGES=* (Express and its dependencies)', args: ['--import', REGISTER_URL], env: { HOTSWAP_REDIRECT_PACKAGES: '*' } },
+];
+
+const EXPRESS_SERVER = `import express from 'express';
+const registry = globalThis[Symbol.for('hotswap.redirect')];
+const app = express();
+app.get('/', (req, res) => res.json({ instrumented: registry === undefined ? 0 : registry.modules.size }));
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`;
 
 function moduleSource(index: number, functions: number): string {
   const lines: string[] = [];
@@ -141,18 +160,25 @@ async function main(argv: readonly string[]): Promise<void> {
   const runs = Number(option(argv, 'runs', '10'));
   const modules = Number(option(argv, 'modules', '20'));
   const functions = Number(option(argv, 'functions', '50'));
+  const useExpress = option(argv, 'app', 'synthetic') === 'express';
+  const WAYS = useExpress ? EXPRESS_WAYS : SYNTHETIC_WAYS;
   const app = await mkdtemp(join(tmpdir(), 'hotswap-bench-startup-'));
   try {
     await mkdir(join(app, 'lib'));
     await mkdir(join(app, 'node_modules'));
-    for (const name of ['acorn', 'commander']) await symlink(join(REPO, 'node_modules', name), join(app, 'node_modules', name), 'junction');
+    const packages = useExpress ? ['express'] : ['acorn', 'commander'];
+    for (const name of packages) await symlink(join(REPO, 'node_modules', name), join(app, 'node_modules', name), 'junction');
     let bytes = 0;
-    for (let i = 0; i < modules; i++) {
-      const source = moduleSource(i, functions);
-      bytes += source.length;
-      await writeFile(join(app, 'lib', `m${i}.mjs`), source);
+    if (useExpress) {
+      await writeFile(join(app, 'server.mjs'), EXPRESS_SERVER);
+    } else {
+      for (let i = 0; i < modules; i++) {
+        const source = moduleSource(i, functions);
+        bytes += source.length;
+        await writeFile(join(app, 'lib', `m${i}.mjs`), source);
+      }
+      await writeFile(join(app, 'server.mjs'), serverSource(modules));
     }
-    await writeFile(join(app, 'server.mjs'), serverSource(modules));
     await writeFile(join(app, 'package.json'), '{ "type": "module" }\n');
 
     const samples = new Map<Way, Start[]>(WAYS.map((w) => [w, []]));
@@ -181,8 +207,10 @@ async function main(argv: readonly string[]): Promise<void> {
     printTable(
       'redirect-startup: time from spawn to the first answer of a small HTTP server, with and without the loader',
       [
-        `app: server.mjs (node:http) and ${modules} generated modules of ${functions} functions (${(bytes / 1000).toFixed(0)} KB), one function of each called at start; ` +
-          'acorn and commander imported from node_modules and used at start',
+        useExpress
+          ? 'app: server.mjs, an Express 4 server with one route (Express and its dependencies from node_modules)'
+          : `app: server.mjs (node:http) and ${modules} generated modules of ${functions} functions (${(bytes / 1000).toFixed(0)} KB), one function of each called at start; ` +
+            'acorn and commander imported from node_modules and used at start',
         `${runs} starts of each way in rotating order after one warm-up start each; medians and p90; the poll interval is 2 ms`,
         'modules instrumented: as the redirection runtime reports them in the server',
       ],

@@ -8,8 +8,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { instrumentForLoader, redirectOptionsFromEnv, shouldInstrument } from '../hotfix/redirect/loader.js';
-import { transformTypeScript } from './transform.js';
+
+type Transform = typeof import('./transform.js');
+
+// esbuild (about 40 ms to load) only once a .ts file comes: a JavaScript app never loads it. The
+// synchronous hooks run where Node can require an ES module (22.12+), so they require it.
+let transform: Transform | undefined;
+const requireTransform = (): Transform => (transform ??= createRequire(import.meta.url)('./transform.js') as Transform);
+const importTransform = async (): Promise<Transform> => (transform ??= await import('./transform.js'));
 
 interface Resolved {
   url: string;
@@ -55,7 +63,7 @@ export function resolveSync(specifier: string, context: { parentURL?: string }, 
 }
 
 /** A .ts file, transformed (and instrumented): what both forms return for one. */
-function loadTypeScript(file: string): Loaded {
+function loadTypeScript(file: string, { transformTypeScript }: Transform): Loaded {
   const source = readFileSync(file, 'utf8');
   const { code } = transformTypeScript(source, file);
   return { format: 'module', source: shouldInstrument(file, redirect) ? instrumentForLoader(file, source, code, 'module') : code, shortCircuit: true };
@@ -72,13 +80,13 @@ function instrumented(file: string, result: Loaded): Loaded {
 export async function load(url: string, context: unknown, next: Load): Promise<Loaded> {
   if (!url.startsWith('file:')) return next(url, context);
   const file = fileURLToPath(url);
-  if (TS_FILE.test(new URL(url).pathname)) return loadTypeScript(file);
+  if (TS_FILE.test(new URL(url).pathname)) return loadTypeScript(file, await importTransform());
   return instrumented(file, await next(url, context));
 }
 
 export function loadSync(url: string, context: unknown, next: LoadSync): Loaded {
   if (!url.startsWith('file:')) return next(url, context);
   const file = fileURLToPath(url);
-  if (TS_FILE.test(new URL(url).pathname)) return loadTypeScript(file);
+  if (TS_FILE.test(new URL(url).pathname)) return loadTypeScript(file, requireTransform());
   return instrumented(file, next(url, context));
 }
