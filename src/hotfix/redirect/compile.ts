@@ -203,6 +203,12 @@ export interface UnitTexts {
   /** The patch's helper functions, in place in the new source (see helpersInPlace). */
   readonly helperText: string;
   readonly helperNames: readonly string[];
+  /**
+   * The new source's inline source map comment, if it has one (a .ts file's JavaScript always
+   * does): each compiled text sits at the new source's lines and columns, so the same map serves
+   * it, and stack frames in the new code point at the new .ts lines (with source maps on).
+   */
+  readonly sourceMapComment: string | undefined;
 }
 
 export type UnitTextsResult = ({ readonly ok: true } & UnitTexts) | { readonly ok: false; readonly refusals: readonly Refusal[] } | { readonly ok: false; readonly error: HotfixRedirectError };
@@ -247,14 +253,21 @@ export function unitTexts(path: string, state: Pick<ModuleState, 'functions' | '
     units.push({ name, slot: info.slot, classIndex: info.classIndex, expression: unitExpression(context, newSource, edit.nextStart, edit.nextEnd) });
   }
   if (refusals.length > 0) return { ok: false, refusals };
-  return { ok: true, units, helperText: helpersInPlace(newSource, plan.helpers), helperNames: plan.helpers.map((h) => h.name) };
+  return {
+    ok: true,
+    units,
+    helperText: helpersInPlace(newSource, plan.helpers),
+    helperNames: plan.helpers.map((h) => h.name),
+    sourceMapComment: inlineSourceMap(newSource),
+  };
 }
 
 /** Compiles the texts in the module's (and its classes') scope, in the module's thread; assigns nothing. */
 export function evaluateUnits(module: RedirectModule, texts: UnitTexts, version: string): CompileResult {
   const { helperNames, helperText } = texts;
   // Stack frames in the new code name the file, marked as the patch's.
-  const sourceUrl = `\n//# sourceURL=${pathToFileURL(module.path).href}?hotswap-patch=${encodeURIComponent(version)}`;
+  const map = texts.sourceMapComment === undefined ? '' : `\n${texts.sourceMapComment}`;
+  const sourceUrl = `${map}\n//# sourceURL=${pathToFileURL(module.path).href}?hotswap-patch=${encodeURIComponent(version)}`;
   try {
     const helpers =
       helperNames.length === 0 ? {} : (module.evaluate(`(() => {${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${sourceUrl}`) as Record<string, unknown>);
@@ -271,6 +284,14 @@ export function evaluateUnits(module: RedirectModule, texts: UnitTexts, version:
   } catch (error) {
     return { ok: false, error: new HotfixRedirectError(module.path, `the new functions do not compile in the module's scope: ${describe(error)}`, error) };
   }
+}
+
+/** The last `//# sourceMappingURL=data:…` line of a source, if any. */
+function inlineSourceMap(source: string): string | undefined {
+  const at = source.lastIndexOf('//# sourceMappingURL=data:');
+  if (at === -1 || (at > 0 && source[at - 1] !== '\n')) return undefined;
+  const end = source.indexOf('\n', at);
+  return source.slice(at, end === -1 ? source.length : end);
 }
 
 /**

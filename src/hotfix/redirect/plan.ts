@@ -90,7 +90,7 @@ export async function planRedirect(request: PlanRequest): Promise<PlanResponse> 
     ok: true,
     before: toData(state),
     after: toData(advance(state, plan.patchedSource, plan.edits, request.version)),
-    texts: { units: texts.units, helperText: texts.helperText, helperNames: texts.helperNames },
+    texts: { units: texts.units, helperText: texts.helperText, helperNames: texts.helperNames, sourceMapComment: texts.sourceMapComment },
     functions: plan.functions,
   };
 }

@@ -162,4 +162,24 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
       assert.equal(module.bom(), 2, kind);
     }
   });
+
+  it('maps stack frames in new TypeScript code to the new .ts lines when source maps are on', async () => {
+    process.setSourceMapsEnabled(true);
+    const v1 = 'export function check(n: number): number {\n  return n;\n}\n';
+    const file = ws.dir.write(ws.dir.fresh('mapped', 'esm').replace(/\.mjs$/, '.ts'), v1);
+    const mod = (await import(pathToFileURL(file).href));
+    // Types before the function move it down in the .ts file, and esbuild drops them from the JavaScript.
+    const v2 = 'interface Limits {\n  max: number;\n}\ntype N = number;\n\nexport function check(n: N): number {\n  const limits: Limits = { max: 1 };\n  if (n > limits.max) throw new Error("too big");\n  return n;\n}\n';
+    const outcome = await ws.engine.apply({ version: 'mapped', files: [{ file, baseHash: sha256(v1), source: v2 }] });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    let stack = '';
+    try {
+      mod.check(5);
+    } catch (error) {
+      stack = (error as Error).stack ?? '';
+    }
+    const frame = stack.split('\n').find((line) => line.includes('check'));
+    assert.ok(frame !== undefined, stack);
+    assert.match(frame, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8:\\d+`), stack);
+  });
 });
