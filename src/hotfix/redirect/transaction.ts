@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { HotfixWorkerError, describe, type HotswapError } from '../../errors.js';
 import { patchFilePaths } from '../registry.js';
 import type { AppliedFunction, HotfixFailure, Patch, PatchFile } from '../types.js';
-import { threadAgent, type Agent } from './agent.js';
+import { ThreadGoneError, threadAgent, type Agent } from './agent.js';
 import { commitRedirect, prepareRedirect, redirectModuleFor, undoRedirect, type RedirectChange, type RedirectUndo } from './apply.js';
 
 /** What an applied patch keeps of its redirection part, to revert it. */
@@ -154,7 +154,8 @@ export async function revertOthers(applied: RedirectApplied, timeoutMs: number):
   const agent = threadAgent();
   if (agent === undefined || applied.threads.length === 0) return undefined;
   const results = await Promise.allSettled(applied.threads.map((thread) => agent.step(thread, applied.id, 'revert', timeoutMs)));
-  const failed = results.findIndex((r) => r.status === 'rejected' && !((r.reason as Error).message ?? '').endsWith('exited'));
+  // A thread that exited runs nothing of the patch any more: nothing to revert there.
+  const failed = results.findIndex((r) => r.status === 'rejected' && !(r.reason instanceof ThreadGoneError));
   if (failed === -1) return undefined;
   const reason: unknown = (results[failed] as PromiseRejectedResult).reason;
   return fail(new HotfixWorkerError(String(applied.threads[failed]), `the revert could not reach it: ${describe(reason)}`, reason));
