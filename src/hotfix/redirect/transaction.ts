@@ -28,9 +28,9 @@ const fail = (error: HotswapError, file?: string, fn?: string): HotfixFailure =>
 
 export class RedirectTransaction {
   private undo: RedirectUndo | undefined;
-  private patch: Patch | undefined;
-  private root = '';
   private committedOthers: number[] = [];
+  /** The functions patched, in every thread (filled as threads answer `prepare`). */
+  private readonly patched = new Map<string, AppliedFunction>();
   /** Longest synchronous step of this thread, in ms. */
   pauseMs = 0;
 
@@ -38,14 +38,23 @@ export class RedirectTransaction {
     private readonly id: string,
     private readonly agent: Agent | undefined,
     private readonly timeoutMs: number,
+    /** The patch's redirected files only: what a thread that loads one later is given. */
+    private readonly patch: Patch,
+    private readonly root: string,
     private readonly here: readonly RedirectChange[],
     private readonly others: readonly number[],
     /** The files no thread instrumented: LiveEdit's. */
     readonly liveEditFiles: readonly PatchFile[],
-    readonly functions: readonly AppliedFunction[],
     /** Paths of the redirected files. */
     readonly paths: readonly string[],
-  ) {}
+  ) {
+    for (const change of here) for (const fn of change.applied) this.patched.set(`${fn.file}\u0000${fn.name}`, fn);
+  }
+
+  /** The functions the patch changes by redirection, in every thread. */
+  get functions(): AppliedFunction[] {
+    return [...this.patched.values()];
+  }
 
   /** Plans and compiles in every thread concerned; nothing is assigned anywhere yet. */
   static async open(patch: Patch, root: string, timeoutMs: number): Promise<RedirectTransaction | HotfixFailure> {
@@ -72,11 +81,9 @@ export class RedirectTransaction {
       if (!('module' in change)) return change;
       here.push(change);
     }
-    const functions = new Map<string, AppliedFunction>();
-    for (const change of here) for (const fn of change.applied) functions.set(`${fn.file}\u0000${fn.name}`, fn);
-    const transaction = new RedirectTransaction(id, agent, timeoutMs, here, [...others], liveEditFiles, [], paths);
+    const remote = { ...patch, files: redirectFiles };
+    const transaction = new RedirectTransaction(id, agent, timeoutMs, remote, root, here, [...others], liveEditFiles, paths);
     if (others.size > 0 && agent !== undefined) {
-      const remote = { ...patch, files: redirectFiles };
       const answers = await Promise.all(
         [...others].map((thread) =>
           agent.prepare(thread, id, remote, root, timeoutMs).then(
@@ -92,13 +99,10 @@ export class RedirectTransaction {
         return fail(new HotfixWorkerError(String(refused.thread), `${answer.code}: ${answer.message}`), answer.file, answer.function);
       }
       for (const { answer } of answers) {
-        if (answer.ok) for (const fn of answer.functions) functions.set(`${fn.file}\u0000${fn.name}`, { ...fn, backend: 'redirect' });
+        if (answer.ok) for (const fn of answer.functions) transaction.patched.set(`${fn.file}\u0000${fn.name}`, { ...fn, backend: 'redirect' });
       }
     }
-    const opened = new RedirectTransaction(id, agent, timeoutMs, here, [...others], liveEditFiles, [...functions.values()], paths);
-    opened.patch = { ...patch, files: redirectFiles };
-    opened.root = root;
-    return opened;
+    return transaction;
   }
 
   /** Whether the patch has redirected files at all. */
@@ -142,7 +146,7 @@ export class RedirectTransaction {
   }
 
   applied(): RedirectApplied {
-    return { id: this.id, threads: [...this.committedOthers], undo: this.undo, patch: this.patch as Patch, root: this.root };
+    return { id: this.id, threads: [...this.committedOthers], undo: this.undo, patch: this.patch, root: this.root };
   }
 }
 
