@@ -35,6 +35,9 @@ export const errorCodes = [
   'HOTSWAP_ERR_HOST_AMBIGUOUS',
   'HOTSWAP_ERR_SIGNAL_NOT_HANDLED',
   'HOTSWAP_ERR_RUNTIME_DIR_UNSAFE',
+  'HOTSWAP_ERR_CONTROL_FRAME_TOO_LARGE',
+  'HOTSWAP_ERR_CONTROL_MALFORMED',
+  'HOTSWAP_ERR_CONTROL_INTERNAL',
   'HOTSWAP_ERR_INPUT_UNREADABLE',
   'HOTSWAP_ERR_LIVE_DATA_INVALID',
   'HOTSWAP_ERR_LIVE_TYPE_MISMATCH',
@@ -342,6 +345,31 @@ export class RuntimeDirUnsafeError extends HotswapError<'HOTSWAP_ERR_RUNTIME_DIR
       'HOTSWAP_ERR_RUNTIME_DIR_UNSAFE',
       `the hotswap runtime directory ${dir} cannot be used: ${detail}; remove it, or set HOTSWAP_RUNTIME_DIR to a directory of your own`,
     );
+  }
+}
+
+/** A control connection sent (or was about to be sent) a frame over the size limit. */
+export class ControlFrameTooLargeError extends HotswapError<'HOTSWAP_ERR_CONTROL_FRAME_TOO_LARGE'> {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super('HOTSWAP_ERR_CONTROL_FRAME_TOO_LARGE', `a control frame of ${bytes} bytes is over the limit of ${limit} bytes (option maxFrameBytes)`);
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** A control frame that is not a JSON document, or not a JSON-RPC 2.0 message. */
+export class ControlMalformedError extends HotswapError<'HOTSWAP_ERR_CONTROL_MALFORMED'> {
+  constructor(detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_CONTROL_MALFORMED', `malformed control message: ${detail}`, { cause });
+  }
+}
+
+/** A control method failed with an error that is not hotswap's own: a bug, reported to the caller. */
+export class ControlInternalError extends HotswapError<'HOTSWAP_ERR_CONTROL_INTERNAL'> {
+  constructor(method: string, cause: unknown) {
+    super('HOTSWAP_ERR_CONTROL_INTERNAL', `control method ${method} failed unexpectedly (please report it): ${describe(cause)}`, { cause });
   }
 }
 
