@@ -38,6 +38,9 @@ export const errorCodes = [
   'HOTSWAP_ERR_CONTROL_FRAME_TOO_LARGE',
   'HOTSWAP_ERR_CONTROL_MALFORMED',
   'HOTSWAP_ERR_CONTROL_INTERNAL',
+  'HOTSWAP_ERR_CONTROL_UNKNOWN_METHOD',
+  'HOTSWAP_ERR_CONTROL_PROTOCOL_MISMATCH',
+  'HOTSWAP_ERR_CONTROL_UNAVAILABLE',
   'HOTSWAP_ERR_INPUT_UNREADABLE',
   'HOTSWAP_ERR_LIVE_DATA_INVALID',
   'HOTSWAP_ERR_LIVE_TYPE_MISMATCH',
@@ -370,6 +373,29 @@ export class ControlMalformedError extends HotswapError<'HOTSWAP_ERR_CONTROL_MAL
 export class ControlInternalError extends HotswapError<'HOTSWAP_ERR_CONTROL_INTERNAL'> {
   constructor(method: string, cause: unknown) {
     super('HOTSWAP_ERR_CONTROL_INTERNAL', `control method ${method} failed unexpectedly (please report it): ${describe(cause)}`, { cause });
+  }
+}
+
+/** A control request named a method the host does not have (or not for what it runs: no manager, no hotfix engine). */
+export class ControlUnknownMethodError extends HotswapError<'HOTSWAP_ERR_CONTROL_UNKNOWN_METHOD'> {
+  constructor(method: string, detail: string) {
+    super('HOTSWAP_ERR_CONTROL_UNKNOWN_METHOD', `control method ${method}: ${detail}`);
+  }
+}
+
+/** The two ends of a control connection speak protocol versions that do not fit, or skipped the hello. */
+export class ControlProtocolMismatchError extends HotswapError<'HOTSWAP_ERR_CONTROL_PROTOCOL_MISMATCH'> {
+  constructor(detail: string) {
+    super('HOTSWAP_ERR_CONTROL_PROTOCOL_MISMATCH', `control protocol: ${detail}`);
+  }
+}
+
+/** A control connection could not be made or was lost: the host is gone, or not answering in time. */
+export class ControlUnavailableError extends HotswapError<'HOTSWAP_ERR_CONTROL_UNAVAILABLE'> {
+  readonly socket: string;
+  constructor(socket: string, detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_CONTROL_UNAVAILABLE', `the control socket ${socket} ${detail}`, { cause });
+    this.socket = socket;
   }
 }
 

@@ -5,6 +5,9 @@
  */
 import { ControlInternalError, ControlMalformedError, isHotswapError, type HotswapErrorCode } from '../errors.js';
 
+/** The control protocol's version: a client of another version is refused at `hello`. */
+export const CONTROL_PROTOCOL = 1;
+
 export type RequestId = string | number;
 
 export interface Request {

@@ -1,30 +1,32 @@
 /**
  * Keeps this process's record in step with what it listens for. `reloadOnSignal()` announces its
  * signal here, so `hotswap reload` signals only processes known to listen: a signal the process
- * does not handle would run its default action, and SIGUSR2's default terminates it.
+ * does not handle would run its default action, and SIGUSR2's default terminates it. The control
+ * server (src/control) announces its socket here too.
  */
 import { ensureRuntimeDir } from './runtime-dir.js';
 import { describeThisProcess, removeRecord, writeRecord } from './host-record.js';
 
 /** How many listeners announced each signal (several managers may listen for the same one). */
 const listeners = new Map<string, number>();
+let controlSocket: string | undefined;
 let recordDir: string | undefined;
 let exitHookInstalled = false;
 
 function rewrite(): void {
   const signals = [...listeners.keys()].sort();
-  if (signals.length === 0) {
+  if (signals.length === 0 && controlSocket === undefined) {
     if (recordDir !== undefined) removeRecord(recordDir, process.pid);
     return;
   }
   recordDir ??= ensureRuntimeDir();
-  writeRecord(recordDir, describeThisProcess(signals));
+  writeRecord(recordDir, describeThisProcess(signals, controlSocket));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Synchronous on purpose: 'exit' listeners cannot wait. A killed process leaves its record,
     // which readers recognise as stale.
     process.on('exit', () => {
-      if (recordDir !== undefined && listeners.size > 0) removeRecord(recordDir, process.pid);
+      if (recordDir !== undefined && (listeners.size > 0 || controlSocket !== undefined)) removeRecord(recordDir, process.pid);
     });
   }
 }
@@ -61,4 +63,28 @@ function release(signal: string): void {
   const count = (listeners.get(signal) ?? 1) - 1;
   if (count > 0) listeners.set(signal, count);
   else listeners.delete(signal);
+}
+
+/**
+ * Records that this process answers on the control socket at `path` until the returned function is
+ * called (one socket per process).
+ * @throws when the record cannot be written
+ */
+export function announceControlSocket(path: string): () => void {
+  controlSocket = path;
+  try {
+    rewrite();
+  } catch (error) {
+    controlSocket = undefined;
+    throw error;
+  }
+  return () => {
+    if (controlSocket !== path) return;
+    controlSocket = undefined;
+    try {
+      rewrite();
+    } catch {
+      if (recordDir !== undefined) removeRecord(recordDir, process.pid);
+    }
+  };
 }

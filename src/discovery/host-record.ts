@@ -23,6 +23,8 @@ export interface HostRecord {
   readonly argv: readonly string[];
   /** Signals the host reloads on (`manager.reloadOnSignal()`); any other would run its default action. */
   readonly reloadSignals: readonly string[];
+  /** The control socket the host answers on (`startControl()`), if any. */
+  readonly socket?: string;
 }
 
 /** The name a host goes by: `HOTSWAP_NAME`, else its entry script's base name (`server` for server.ts). */
@@ -40,7 +42,7 @@ export function recordPath(dir: string, pid: number): string {
 }
 
 /** This process's record, as it would be written now. */
-export function describeThisProcess(reloadSignals: readonly string[]): HostRecord {
+export function describeThisProcess(reloadSignals: readonly string[], socket?: string): HostRecord {
   const startTicks = processStartTicks(process.pid);
   return {
     pid: process.pid,
@@ -52,6 +54,7 @@ export function describeThisProcess(reloadSignals: readonly string[]): HostRecor
     cwd: process.cwd(),
     argv: process.argv,
     reloadSignals,
+    ...(socket === undefined ? {} : { socket }),
   };
 }
 
@@ -85,7 +88,8 @@ function parseRecord(text: string): HostRecord | undefined {
     typeof r.startedAt === 'string' &&
     (r.startTicks === undefined || typeof r.startTicks === 'string') &&
     Array.isArray(r.reloadSignals) &&
-    r.reloadSignals.every((s) => typeof s === 'string');
+    r.reloadSignals.every((s) => typeof s === 'string') &&
+    (r.socket === undefined || typeof r.socket === 'string');
   return ok ? (value as HostRecord) : undefined;
 }
 

@@ -1,0 +1,120 @@
+/**
+ * A control connection from the CLI (or any program) to a host: connect, `hello`, then requests,
+ * each answered or failed within a time limit. A JSON-RPC error comes back as a ControlRemoteError
+ * carrying the host's `HOTSWAP_ERR_*` code.
+ */
+import { connect, type Socket } from 'node:net';
+import { ControlUnavailableError, describe } from '../errors.js';
+import { HOTSWAP_VERSION } from '../version.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './framing.js';
+import { CONTROL_PROTOCOL, type ErrorObject, type Response } from './jsonrpc.js';
+
+/** What the host answered with a JSON-RPC error: its code is the host's `HOTSWAP_ERR_*` code. */
+export class ControlRemoteError extends Error {
+  readonly code: string;
+  readonly rpcCode: number;
+  constructor(error: ErrorObject) {
+    super(error.message);
+    this.name = 'ControlRemoteError';
+    this.code = error.data?.code ?? 'HOTSWAP_ERR_CONTROL_INTERNAL';
+    this.rpcCode = error.code;
+  }
+}
+
+export interface HelloAnswer {
+  readonly protocol: number;
+  readonly hotswapVersion: string;
+  readonly pid: number;
+  readonly name: string;
+}
+
+export interface ControlClient {
+  readonly host: HelloAnswer;
+  /** @throws ControlRemoteError for the host's error answer, ControlUnavailableError for a lost connection or no answer in time */
+  call(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  close(): void;
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Connects to the control socket at `socketPath` and says hello.
+ * @throws ControlUnavailableError when nothing answers there; ControlRemoteError when the host refuses the hello
+ */
+export async function connectControl(socketPath: string, options: { timeoutMs?: number; maxFrameBytes?: number } = {}): Promise<ControlClient> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(socketPath);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new ControlUnavailableError(socketPath, `did not accept a connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+    s.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new ControlUnavailableError(socketPath, `cannot be reached (${(error as NodeJS.ErrnoException).code ?? describe(error)}): the host has exited, or is not yours`, error));
+    });
+  });
+  const pending = new Map<number, Pending>();
+  let next = 0;
+  let lost: Error | undefined;
+  const fail = (error: Error): void => {
+    lost ??= error;
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      pending.delete(id);
+      p.reject(lost);
+    }
+  };
+  const decoder = new FrameDecoder(maxFrameBytes);
+  socket.on('data', (chunk: Buffer) => {
+    let messages: unknown[];
+    try {
+      messages = decoder.push(chunk);
+    } catch (error) {
+      fail(new ControlUnavailableError(socketPath, `sent an answer that cannot be read: ${describe(error)}`, error));
+      socket.destroy();
+      return;
+    }
+    for (const message of messages) {
+      const response = message as Response;
+      const id = typeof response.id === 'number' ? response.id : undefined;
+      const p = id === undefined ? undefined : pending.get(id);
+      if (p === undefined || id === undefined) continue;
+      pending.delete(id);
+      clearTimeout(p.timer);
+      if ('error' in response) p.reject(new ControlRemoteError(response.error));
+      else p.resolve(response.result);
+    }
+  });
+  socket.on('error', (error) => fail(new ControlUnavailableError(socketPath, `failed: ${describe(error)}`, error)));
+  socket.on('close', () => fail(new ControlUnavailableError(socketPath, 'closed the connection')));
+
+  const call = (method: string, params: Record<string, unknown> = {}, callTimeoutMs = timeoutMs): Promise<unknown> => {
+    if (lost !== undefined) return Promise.reject(lost);
+    const id = ++next;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new ControlUnavailableError(socketPath, `did not answer ${method} within ${callTimeoutMs} ms`));
+      }, callTimeoutMs);
+      pending.set(id, { resolve, reject, timer });
+      socket.write(encodeFrame({ jsonrpc: '2.0', id, method, params }, maxFrameBytes));
+    });
+  };
+  try {
+    const host = (await call('hello', { protocol: CONTROL_PROTOCOL, client: `hotswap ${HOTSWAP_VERSION}` })) as HelloAnswer;
+    return { host, call, close: () => socket.end() };
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+}

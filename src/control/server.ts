@@ -1,0 +1,218 @@
+/**
+ * The control server a host runs: a Unix domain socket (a named pipe on Windows) in the per-user
+ * runtime directory, answering JSON-RPC 2.0 over length-prefixed frames (framing.ts). The
+ * directory is 0700 and the socket 0600: only this user reaches it. Every connection starts with a
+ * `hello` that settles the protocol version; then one request at a time or many, each bounded in
+ * time. A bad frame, request or method gets an error answer (or, for a frame the stream cannot be
+ * resynchronised after, the connection is closed); the host keeps serving its own traffic.
+ */
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { announceControlSocket } from '../discovery/announce.js';
+import { hostName } from '../discovery/host-record.js';
+import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
+import { ControlProtocolMismatchError, ControlUnknownMethodError, InvalidArgumentError, describe, isHotswapError } from '../errors.js';
+import type { HotfixEngine } from '../hotfix/engine.js';
+import { defaultLogger, type Logger } from '../logger.js';
+import { HOTSWAP_VERSION } from '../version.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './framing.js';
+import { CONTROL_PROTOCOL, errorResponse, readRequest, resultResponse, RPC, thrownResponse, type Request, type Response } from './jsonrpc.js';
+import { methodsFor, type ControlledManager, type Method } from './methods.js';
+
+export interface ControlOptions {
+  /** The plugin manager `reload` and `status` reach. */
+  readonly manager?: ControlledManager | undefined;
+  /** The hotfix engine `hotfix.*` reach. */
+  readonly hotfix?: HotfixEngine | undefined;
+  /** @default `HOTSWAP_NAME`, else the entry script's name */
+  readonly name?: string | undefined;
+  /** @default `<runtime dir>/<pid>.sock` (`\\.\pipe\hotswap-<pid>` on Windows) */
+  readonly socketPath?: string | undefined;
+  /** @default 64 MiB: a real patch or artifact set fits */
+  readonly maxFrameBytes?: number | undefined;
+  /** Connections at once; more are closed at once. @default 128 */
+  readonly maxConnections?: number | undefined;
+  /** How long a request may run before it is answered with an error (the operation goes on). @default 120000 */
+  readonly requestTimeoutMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export interface ControlHandle {
+  readonly socketPath: string;
+  /** Stops answering, removes the socket and the record's mention of it. */
+  close(): Promise<void>;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(name, `expected a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function defaultSocketPath(): string {
+  if (process.platform === 'win32') return `\\\\.\\pipe\\hotswap-${process.pid}`;
+  return join(ensureRuntimeDir(), `${process.pid}.sock`);
+}
+
+/**
+ * Starts answering on the control socket.
+ * @throws InvalidArgumentError for a bad option; RuntimeDirUnsafeError when the runtime directory
+ * cannot be used; the listen error when the socket cannot be made
+ * @example
+ * const control = await startControl({ manager, hotfix: createHotfixEngine() });
+ * // hotswap status <pid>, hotswap reload <pid>, hotswap hotfix apply <pid> patch.json
+ */
+export async function startControl(options: ControlOptions = {}): Promise<ControlHandle> {
+  const maxFrameBytes = positive('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES);
+  const maxConnections = positive('maxConnections', options.maxConnections, 128);
+  const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs, 120_000);
+  const logger = options.logger ?? defaultLogger;
+  const name = options.name ?? hostName();
+  const socketPath = options.socketPath ?? defaultSocketPath();
+  const methods = methodsFor({ name, manager: options.manager, hotfix: options.hotfix });
+
+  const connections = new Set<Socket>();
+  const server = createServer((socket) => {
+    if (connections.size >= maxConnections) {
+      logger.warn(`control: refused a connection: ${maxConnections} already open`);
+      socket.destroy();
+      return;
+    }
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    serveConnection(socket, { methods, maxFrameBytes, requestTimeoutMs, logger, name });
+  });
+  if (process.platform !== 'win32') {
+    // A socket file left by an earlier process of the same pid (this user's directory): it cannot be in use.
+    try {
+      unlinkSync(socketPath);
+    } catch {
+      // None there.
+    }
+  }
+  await listen(server, socketPath);
+  if (process.platform !== 'win32') chmodSync(socketPath, 0o600);
+  // The server must not keep the host alive on its own.
+  server.unref();
+  let unannounce = (): void => {};
+  try {
+    unannounce = announceControlSocket(socketPath);
+  } catch (error) {
+    logger.warn(`control: answering on ${socketPath}, but \`hotswap\` will not find this process: ${describe(error)}`);
+  }
+  logger.info(`control: answering on ${socketPath}`);
+  let closed: Promise<void> | undefined;
+  return {
+    socketPath,
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        unannounce();
+        for (const socket of connections) socket.destroy();
+        server.close(() => resolve());
+      })),
+  };
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+interface ConnectionContext {
+  readonly methods: ReadonlyMap<string, Method>;
+  readonly maxFrameBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly logger: Logger;
+  readonly name: string;
+}
+
+function serveConnection(socket: Socket, context: ConnectionContext): void {
+  const decoder = new FrameDecoder(context.maxFrameBytes);
+  let greeted = false;
+  const send = (response: Response): void => {
+    if (socket.destroyed) return;
+    try {
+      socket.write(encodeFrame(response, context.maxFrameBytes));
+    } catch (error) {
+      // An answer over the frame limit: say so instead.
+      if (isHotswapError(error) && 'id' in response && response.id !== null) socket.write(encodeFrame(thrownResponse(response.id, '(answer)', error)));
+      else socket.destroy();
+    }
+  };
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    let messages: unknown[];
+    try {
+      messages = decoder.push(chunk);
+    } catch (error) {
+      // The stream cannot be resynchronised after a bad frame: answer once, then close.
+      const code = isHotswapError(error) ? error.code : 'HOTSWAP_ERR_CONTROL_MALFORMED';
+      context.logger.warn(`control: closing a connection: ${describe(error)}`);
+      send(errorResponse(null, RPC.parseError, code, describe(error)));
+      socket.end();
+      return;
+    }
+    for (const message of messages) {
+      const read = readRequest(message);
+      if ('error' in read) {
+        send(read.error);
+        continue;
+      }
+      if ('notification' in read) continue; // Nothing to answer, and no method of ours takes one.
+      const { request } = read;
+      if (!greeted) {
+        const hello = greet(request, context.name);
+        greeted = hello.ok;
+        send(hello.response);
+        continue;
+      }
+      void answer(request, context).then(send);
+    }
+  });
+}
+
+function greet(request: Request, name: string): { ok: boolean; response: Response } {
+  if (request.method !== 'hello') {
+    return { ok: false, response: errorResponse(request.id, RPC.invalidRequest, 'HOTSWAP_ERR_CONTROL_PROTOCOL_MISMATCH', new ControlProtocolMismatchError(`send hello first, not ${request.method}`).message) };
+  }
+  const protocol = request.params['protocol'];
+  if (protocol !== CONTROL_PROTOCOL) {
+    const detail = `the client speaks version ${JSON.stringify(protocol)}, this host ${CONTROL_PROTOCOL}`;
+    return { ok: false, response: errorResponse(request.id, RPC.invalidRequest, 'HOTSWAP_ERR_CONTROL_PROTOCOL_MISMATCH', new ControlProtocolMismatchError(detail).message) };
+  }
+  return { ok: true, response: resultResponse(request.id, { protocol: CONTROL_PROTOCOL, hotswapVersion: HOTSWAP_VERSION, pid: process.pid, name }) };
+}
+
+async function answer(request: Request, context: ConnectionContext): Promise<Response> {
+  const method = context.methods.get(request.method);
+  if (method === undefined) {
+    return errorResponse(request.id, RPC.methodNotFound, 'HOTSWAP_ERR_CONTROL_UNKNOWN_METHOD', new ControlUnknownMethodError(request.method, 'no such method').message);
+  }
+  context.logger.info(`control: ${request.method}${Object.keys(request.params).length === 0 ? '' : ` (${Object.keys(request.params).join(', ')})`}`);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Response>((resolve) => {
+    timer = setTimeout(
+      () => resolve(errorResponse(request.id, RPC.operationFailed, 'HOTSWAP_ERR_CONTROL_UNAVAILABLE', `${request.method} did not finish within ${context.requestTimeoutMs} ms (it goes on in the host)`)),
+      context.requestTimeoutMs,
+    );
+    timer.unref();
+  });
+  const run = (async (): Promise<Response> => {
+    try {
+      return resultResponse(request.id, await method(request.params));
+    } catch (error) {
+      return thrownResponse(request.id, request.method, error);
+    }
+  })();
+  try {
+    return await Promise.race([run, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
