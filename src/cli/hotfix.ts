@@ -14,6 +14,7 @@ import { Option, type Command } from 'commander';
 import { InputUnreadableError, InvalidArgumentError } from '../errors.js';
 import { buildPatch, type PatchSourcePair } from '../hotfix/artifact/build-patch.js';
 import { requireDirectory } from '../inputs.js';
+import { registerHotfixRemoteCommands } from './hotfix-remote.js';
 
 interface HotfixBuildOptions {
   version: string;
@@ -41,6 +42,7 @@ export function patchSourcePairs(files: readonly string[], root: string, baseDir
 
 export function registerHotfixCommand(program: Command): void {
   const hotfix = program.command('hotfix').description('function-level patches of a running process');
+  registerHotfixRemoteCommands(hotfix);
   hotfix
     .command('build')
     .description('make a patch artifact from changed sources')

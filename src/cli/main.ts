@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `hotswap` command. Parsing and printing only: the work is done by src/build (and later src/control). */
+/** The `hotswap` command. Parsing and printing only: the work is done by src/build and src/control. */
 import { Command, CommanderError } from 'commander';
 import { HOTSWAP_VERSION } from '../version.js';
 import { registerBuildCommand } from './build.js';
@@ -7,6 +7,7 @@ import { EXIT_USAGE, exitCodeFor, printError } from './report.js';
 import { registerHotfixCommand } from './hotfix.js';
 import { registerReloadCommand } from './reload.js';
 import { registerRunCommand } from './run.js';
+import { registerStatusCommands } from './status.js';
 
 export function createProgram(): Command {
   const program = new Command('hotswap')
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   registerReloadCommand(program);
   registerRunCommand(program);
   registerHotfixCommand(program);
+  registerStatusCommands(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 /** How the CLI prints results and errors. */
-import { HotswapError } from '../errors.js';
+import { isHotswapError } from '../errors.js';
 import type { BuildLogger, PluginBuildResult, StaticLinkResult } from '../build/index.js';
 import { formatBytes } from '../build/format-bytes.js';
 
@@ -10,11 +10,13 @@ export const EXIT_TARGET_NOT_FOUND = 3;
 
 /** The exit code for an error a verb threw. */
 export function exitCodeFor(error: unknown): number {
-  if (!(error instanceof HotswapError)) return EXIT_FAILED;
+  // Coded errors of this process, and those a host answered with over its control socket.
+  if (!isHotswapError(error)) return EXIT_FAILED;
   switch (error.code) {
     case 'HOTSWAP_ERR_PROCESS_NOT_FOUND':
     case 'HOTSWAP_ERR_HOST_NOT_FOUND':
     case 'HOTSWAP_ERR_NOT_A_HOST':
+    case 'HOTSWAP_ERR_CONTROL_UNAVAILABLE':
       return EXIT_TARGET_NOT_FOUND;
     case 'HOTSWAP_ERR_INVALID_ARGUMENT':
     case 'HOTSWAP_ERR_HOST_AMBIGUOUS':
@@ -26,7 +28,7 @@ export function exitCodeFor(error: unknown): number {
 
 /** User faults (every HotswapError) get one `error CODE: message` block, no stack; bugs keep theirs. */
 export function printError(error: unknown): void {
-  if (error instanceof HotswapError) {
+  if (isHotswapError(error)) {
     process.stderr.write(`error ${error.code}: ${error.message}\n`);
   } else {
     process.stderr.write(`internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,0 +1,110 @@
+/**
+ * `hotswap status [target] [--json]` and `hotswap ps [--json]`: what a host runs, and which hosts
+ * of this user answer, read over their control sockets.
+ */
+import type { Command } from 'commander';
+import { connectControl } from '../control/client.js';
+import { listRecords, type HostRecord } from '../discovery/host-record.js';
+import { runtimeDirPath } from '../discovery/runtime-dir.js';
+import { describe } from '../errors.js';
+import { withControl } from './control-target.js';
+
+interface StatusAnswer {
+  readonly pid: number;
+  readonly name: string;
+  readonly hotswapVersion: string;
+  readonly nodeVersion: string;
+  readonly uptimeMs: number;
+  readonly memory: { readonly heapUsed: number; readonly rss: number };
+  readonly manager: {
+    readonly current: { readonly id: number; readonly inFlight: number; readonly plugins: readonly { name: string; version: string }[] } | undefined;
+    readonly retired: readonly { id: number; inFlight: number }[];
+    readonly reloadCount: number;
+    readonly failedCount: number;
+    readonly leaks: readonly unknown[];
+  } | null;
+  readonly hotfix: readonly { version: string; functions: readonly unknown[] }[] | null;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const duration = (ms: number): string => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
+
+function plugins(status: StatusAnswer): string {
+  const current = status.manager?.current;
+  if (status.manager === null) return '(no plugin manager)';
+  if (current === undefined) return '(nothing loaded)';
+  return current.plugins.map((p) => `${p.name}@${p.version}`).join(', ') || '(no plugins)';
+}
+
+function readable(status: StatusAnswer): string {
+  const lines = [`${status.name} (pid ${status.pid}), up ${duration(status.uptimeMs)}, hotswap ${status.hotswapVersion}, Node ${status.nodeVersion}`];
+  lines.push(`memory: heap ${mb(status.memory.heapUsed)}, rss ${mb(status.memory.rss)}`);
+  const manager = status.manager;
+  if (manager !== null) {
+    const current = manager.current;
+    lines.push(current === undefined ? 'generation: none loaded' : `generation ${current.id}: ${plugins(status)} (${current.inFlight} call(s) in flight)`);
+    for (const retired of manager.retired) lines.push(`  draining generation ${retired.id}: ${retired.inFlight} call(s) in flight`);
+    lines.push(`reloads: ${manager.reloadCount} done, ${manager.failedCount} failed; suspected leaks: ${manager.leaks.length}`);
+  }
+  if (status.hotfix !== null) {
+    lines.push(status.hotfix.length === 0 ? 'patches: none' : `patches: ${status.hotfix.map((p) => `${p.version} (${p.functions.length} function(s))`).join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerStatusCommands(program: Command): void {
+  program
+    .command('status')
+    .description('what a running host runs: generations, plugins, reloads, leaks, patches, memory (over its control socket)')
+    .argument('[target]', 'the host: a pid, its name, or a control socket path; default: the only host running')
+    .option('--json', 'print the host\'s answer as one JSON document')
+    .action(async (target: string | undefined, options: { json?: boolean }) => {
+      const status = (await withControl(target, (client) => client.call('status'))) as StatusAnswer;
+      process.stdout.write(options.json === true ? `${JSON.stringify(status)}\n` : readable(status));
+    });
+
+  program
+    .command('ps')
+    .description('the hotswap hosts of this user on this machine')
+    .option('--json', 'print one JSON document: a list of hosts')
+    .action(async (options: { json?: boolean }) => {
+      const records = listRecords(runtimeDirPath());
+      const rows = await Promise.all(records.map((record) => describeHost(record)));
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write('no hotswap host of this user is running\n');
+        return;
+      }
+      const header = ['PID', 'NAME', 'UPTIME', 'PLUGINS', 'GEN', 'PATCHES', 'HEAP', 'SOCKET'];
+      const lines = rows.map((row) => [
+        String(row.pid),
+        row.name,
+        row.status === undefined ? '-' : duration(row.status.uptimeMs),
+        row.status === undefined ? (row.error ?? '(signal only)') : plugins(row.status),
+        String(row.status?.manager?.current?.id ?? '-'),
+        String(row.status?.hotfix?.length ?? '-'),
+        row.status === undefined ? '-' : mb(row.status.memory.heapUsed),
+        row.socket ?? '-',
+      ]);
+      const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+      for (const line of [header, ...lines]) process.stdout.write(line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
+    });
+}
+
+async function describeHost(record: HostRecord): Promise<{ pid: number; name: string; socket: string | undefined; status: StatusAnswer | undefined; error: string | undefined }> {
+  const base = { pid: record.pid, name: record.name, socket: record.socket };
+  if (record.socket === undefined) return { ...base, status: undefined, error: undefined };
+  try {
+    const client = await connectControl(record.socket, { timeoutMs: 3000 });
+    try {
+      return { ...base, status: (await client.call('status')) as StatusAnswer, error: undefined };
+    } finally {
+      client.close();
+    }
+  } catch (error) {
+    return { ...base, status: undefined, error: `(not answering: ${describe(error)})` };
+  }
+}

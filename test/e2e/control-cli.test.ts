@@ -1,0 +1,120 @@
+/**
+ * The control plane end to end: a real host process with a control server and a hotfix engine,
+ * operated by the real `hotswap` CLI over its socket: status, ps, hotfix apply / list / revert,
+ * the outcome of a refused patch, a target that does not exist, and `--json` output.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
+import { makeTempDir } from '../helpers/build-fixture.js';
+import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
+
+const CONTROL = new URL('../../src/control/index.js', import.meta.url).href;
+const HOTFIX = new URL('../../src/hotfix/index.js', import.meta.url).href;
+
+const APP = 'exports.answer = function answer() { return 1; };\n';
+
+// A host: a control server with a hotfix engine; prints "ready" once it answers, and answers "ask" on stdin.
+const HOST = `
+import { createRequire } from 'node:module';
+import { startControl } from ${JSON.stringify(CONTROL)};
+import { createHotfixEngine } from ${JSON.stringify(HOTFIX)};
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const app = createRequire(import.meta.url)('./app.cjs');
+await startControl({ hotfix: createHotfixEngine({ logger: silent }), logger: silent });
+process.stdout.write('ready\\n');
+process.stdin.setEncoding('utf8').on('data', () => process.stdout.write('answer ' + app.answer() + '\\n'));
+`;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+test('status, ps and hotfix verbs operate a running host over its control socket', { timeout: TEST_MS }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const runtimeDir = join(tmp.path, 'runtime');
+  const env = { ...process.env, HOTSWAP_RUNTIME_DIR: runtimeDir, HOTSWAP_NAME: 'control-e2e' };
+  writeFileSync(join(tmp.path, 'app.cjs'), APP);
+  writeFileSync(join(tmp.path, 'host.mjs'), HOST);
+  const host = spawn(process.execPath, ['host.mjs'], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => host.kill('SIGKILL'));
+  let out = '';
+  host.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const waitFor = (text: string): Promise<void> =>
+    withTimeout(
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (out.includes(text)) {
+            host.stdout.off('data', check);
+            resolve();
+          }
+        };
+        host.stdout.on('data', check);
+        host.once('exit', (code) => reject(new Error(`the host exited (${String(code)}) before printing ${text}`)));
+        check();
+      }),
+      WAIT_MS,
+      () => `the host to print "${text}"; it printed: ${out}`,
+    );
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
+  /** Asks the host for app.answer() and waits for its answer line. */
+  const ask = (): Promise<string> =>
+    withTimeout(
+      new Promise<string>((resolve) => {
+        let buffered = '';
+        const onData = (chunk: string): void => {
+          buffered += chunk;
+          const match = /answer (\d+)\n/.exec(buffered);
+          if (match === null) return;
+          host.stdout.off('data', onData);
+          resolve(match[1] ?? '');
+        };
+        host.stdout.on('data', onData);
+        host.stdin.write('?\n');
+      }),
+      WAIT_MS,
+      'the host to answer',
+    );
+  await waitFor('ready');
+
+  const status = await cli('status', 'control-e2e');
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, new RegExp(`control-e2e \\(pid ${host.pid}\\)`));
+  assert.match(status.stdout, /patches: none/);
+  const json = await cli('status', String(host.pid), '--json');
+  assert.equal((JSON.parse(json.stdout) as { pid: number }).pid, host.pid);
+
+  const ps = await cli('ps', '--json');
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.deepEqual((JSON.parse(ps.stdout) as { pid: number; name: string }[]).map((h) => [h.pid, h.name]), [[host.pid, 'control-e2e']]);
+
+  const patch = join(tmp.path, 'patch.json');
+  writeFileSync(patch, JSON.stringify({ version: 'p1', files: [{ file: 'app.cjs', baseHash: sha256(APP), source: APP.replace('1', '2') }] }));
+  const applied = await cli('hotfix', 'apply', 'control-e2e', patch);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /^applied p1: 1 function\(s\)/);
+  assert.equal(await ask(), '2');
+  const list = await cli('hotfix', 'list', 'control-e2e', '--json');
+  assert.deepEqual((JSON.parse(list.stdout) as { version: string }[]).map((p) => p.version), ['p1']);
+
+  writeFileSync(patch, JSON.stringify({ version: 'p2', files: [{ file: 'app.cjs', baseHash: 'f'.repeat(64), source: APP }] }));
+  const refused = await cli('hotfix', 'apply', 'control-e2e', patch);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /HOTSWAP_ERR_HOTFIX_BASE_MISMATCH/);
+  assert.equal(await ask(), '2', 'the applied patch keeps serving');
+
+  const reverted = await cli('hotfix', 'revert', 'control-e2e', 'p1');
+  assert.equal(reverted.code, 0, reverted.stderr);
+  assert.equal(await ask(), '1');
+
+  const missing = await cli('status', 'no-such-host');
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /HOTSWAP_ERR_HOST_NOT_FOUND/);
+  writeFileSync(patch, '{ not json');
+  const badPatch = await cli('hotfix', 'apply', 'control-e2e', patch);
+  assert.equal(badPatch.code, 2);
+  assert.match(badPatch.stderr, /HOTSWAP_ERR_INVALID_ARGUMENT/);
+});
