@@ -1,6 +1,7 @@
 /**
  * `hotswap run <app.ts> [args...]`: runs a TypeScript (or JavaScript) program through hotswap's
- * own loader, with source maps on, so its .ts files can be hot-fixed later. The program runs in a
+ * own loader, with source maps on, so its .ts files can be hot-fixed later (by redirection), and
+ * with a control server (src/control), so `hotswap status` and `hotswap hotfix apply` reach it. The program runs in a
  * child Node.js process (the loader must be registered before the program's first import); its
  * exit code and the signals sent to `hotswap run` are passed through. A runner killed hard
  * (SIGKILL) passes nothing on: the program then sees its lifeline (lifeline.ts) end and gets a
@@ -19,6 +20,8 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 const REGISTER_MODULE = new URL('../typescript/register.js', import.meta.url).href;
 /** The `--import` argument that holds the lifeline in the program. */
 const LIFELINE_MODULE = new URL('./lifeline-preload.js', import.meta.url).href;
+/** The `--import` argument that starts the control server in the program. */
+const CONTROL_MODULE = new URL('../control/run-preload.js', import.meta.url).href;
 
 export function registerRunCommand(program: Command): void {
   program
@@ -26,11 +29,13 @@ export function registerRunCommand(program: Command): void {
     .description('run a TypeScript program through the hotswap loader (its .ts files can then be hot-fixed)')
     .argument('<entry>', 'the program, e.g. src/server.ts')
     .argument('[args...]', 'arguments for the program')
+    .option('--no-control', 'do not start the control server (hotswap status, hotfix apply… will not reach the program)')
     .passThroughOptions()
-    .action(async (entry: string, args: string[]) => {
+    .action(async (entry: string, args: string[], options: { control: boolean }) => {
       // The lifeline first, so that it is held even while the loader starts.
       requireFile('the program', entry, 'give the path of the .ts or .js file to run');
-      const nodeArgs = ['--enable-source-maps', '--import', LIFELINE_MODULE, '--import', REGISTER_MODULE];
+      const control = options.control ? ['--import', CONTROL_MODULE] : [];
+      const nodeArgs = ['--enable-source-maps', '--import', LIFELINE_MODULE, '--import', REGISTER_MODULE, ...control];
       const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
         stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
         env: { ...process.env, [LIFELINE_ENV]: String(LIFELINE_FD) },

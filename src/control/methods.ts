@@ -20,7 +20,8 @@ export interface ControlledManager {
 
 export interface ControlTargets {
   readonly name: string;
-  readonly manager: ControlledManager | undefined;
+  /** The manager, or a way to find it when asked (one the program creates after the server started). */
+  readonly manager: ControlledManager | (() => ControlledManager | undefined) | undefined;
   readonly hotfix: HotfixEngine | undefined;
 }
 
@@ -33,6 +34,7 @@ function need<T>(engine: T | undefined, method: string, what: string): T {
 
 export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method> {
   const methods = new Map<string, Method>();
+  const manager = (): ControlledManager | undefined => (typeof targets.manager === 'function' ? targets.manager() : targets.manager);
   methods.set('status', () => ({
     pid: process.pid,
     name: targets.name,
@@ -40,10 +42,10 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
     nodeVersion: process.version,
     uptimeMs: Math.round(process.uptime() * 1000),
     memory: process.memoryUsage(),
-    manager: targets.manager === undefined ? null : toWire(targets.manager.status()),
+    manager: ((m) => (m === undefined ? null : toWire(m.status())))(manager()),
     hotfix: targets.hotfix === undefined ? null : targets.hotfix.list(),
   }));
-  methods.set('reload', async (params) => toWire(await need(targets.manager, 'reload', 'plugin manager').reload(params['data'])));
+  methods.set('reload', async (params) => toWire(await need(manager(), 'reload', 'plugin manager').reload(params['data'])));
   methods.set('hotfix.apply', async (params) => {
     const engine = need(targets.hotfix, 'hotfix.apply', 'hotfix engine');
     // The engine checks the patch itself and answers a malformed one with an outcome.

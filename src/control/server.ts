@@ -21,8 +21,8 @@ import { CONTROL_PROTOCOL, errorResponse, readRequest, resultResponse, RPC, thro
 import { methodsFor, type ControlledManager, type Method } from './methods.js';
 
 export interface ControlOptions {
-  /** The plugin manager `reload` and `status` reach. */
-  readonly manager?: ControlledManager | undefined;
+  /** The plugin manager `reload` and `status` reach, or a function that finds it when asked. */
+  readonly manager?: ControlledManager | (() => ControlledManager | undefined) | undefined;
   /** The hotfix engine `hotfix.*` reach. */
   readonly hotfix?: HotfixEngine | undefined;
   /** @default `HOTSWAP_NAME`, else the entry script's name */
@@ -102,11 +102,23 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
     logger.warn(`control: answering on ${socketPath}, but \`hotswap\` will not find this process: ${describe(error)}`);
   }
   logger.info(`control: answering on ${socketPath}`);
+  // A process that ends without close() leaves no socket file behind (a killed one does: the next
+  // server of the same pid removes it).
+  const removeSocketFile = (): void => {
+    if (process.platform === 'win32') return;
+    try {
+      unlinkSync(socketPath);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', removeSocketFile);
   let closed: Promise<void> | undefined;
   return {
     socketPath,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        process.off('exit', removeSocketFile);
         unannounce();
         for (const socket of connections) socket.destroy();
         server.close(() => resolve());

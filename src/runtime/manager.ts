@@ -18,6 +18,7 @@ import {
   StaticReloadError,
 } from '../errors.js';
 import { announceReloadSignal } from '../discovery/announce.js';
+import { registerManager } from './live-managers.js';
 import { reloadEndChannel, reloadStartChannel, type ReloadKind } from './diagnostics.js';
 import { artifactCandidates, staticCandidates } from './candidates.js';
 import type { Generation, PluginHandle } from './generation.js';
@@ -98,7 +99,11 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       onFreed: (generation) => this.emit('freed', generation),
     });
     if (this.#options.sourceMaps) process.setSourceMapsEnabled(true);
+    // Found by a control server started before the program (hotswap run).
+    this.#unregister = registerManager(this);
   }
+
+  readonly #unregister: () => void;
 
   /**
    * Loads every plugin of `pluginDir` into the first generation. Resolves to an outcome; rejects
@@ -250,6 +255,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unregister();
     for (const remove of [...this.#signalListeners]) remove();
     this.#jobs.cancelAll();
     await this.#pending?.promise;

@@ -118,3 +118,69 @@ test('status, ps and hotfix verbs operate a running host over its control socket
   assert.equal(badPatch.code, 2);
   assert.match(badPatch.stderr, /HOTSWAP_ERR_INVALID_ARGUMENT/);
 });
+
+// A program run by `hotswap run`, with no control code of its own: a PluginManager (nothing to load)
+// and a module whose function it answers with on stdin.
+const PROGRAM = `
+import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+import { answer } from './lib.mjs';
+const manager = new PluginManager({ pluginDir: '.', logger: { debug() {}, info() {}, warn() {}, error() {} } });
+process.stdout.write('ready\\n');
+process.stdin.setEncoding('utf8').on('data', () => process.stdout.write('answer ' + answer() + '\\n'));
+`;
+
+test('a program run by hotswap run is operable with no code of its own; its hotfix goes through redirection', { timeout: TEST_MS }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const runtimeDir = join(tmp.path, 'runtime');
+  const env = { ...process.env, HOTSWAP_RUNTIME_DIR: runtimeDir, HOTSWAP_NAME: 'run-e2e' };
+  const lib = 'export function answer() { return 1; }\n';
+  writeFileSync(join(tmp.path, 'lib.mjs'), lib);
+  writeFileSync(join(tmp.path, 'program.mjs'), PROGRAM);
+  const program = spawn(process.execPath, [CLI, 'run', 'program.mjs'], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  t.after(() => {
+    try {
+      process.kill(-(program.pid as number), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  });
+  let out = '';
+  program.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const next = (pattern: RegExp): Promise<RegExpExecArray> =>
+    withTimeout(
+      new Promise<RegExpExecArray>((resolve) => {
+        const from = out.length;
+        const check = (): void => {
+          const match = pattern.exec(out.slice(from));
+          if (match === null) return;
+          program.stdout.off('data', check);
+          resolve(match);
+        };
+        program.stdout.on('data', check);
+      }),
+      WAIT_MS,
+      () => `the program to print ${String(pattern)}; it printed: ${out}`,
+    );
+  const ready = next(/ready\n/);
+  await ready;
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
+
+  const status = await cli('status', 'run-e2e', '--json');
+  assert.equal(status.code, 0, status.stderr);
+  const answer = JSON.parse(status.stdout) as { name: string; manager: { failedCount: number } | null; hotfix: unknown[] };
+  assert.equal(answer.name, 'run-e2e');
+  assert.notEqual(answer.manager, null, 'the PluginManager the program created is found');
+  assert.deepEqual(answer.hotfix, []);
+
+  const patch = join(tmp.path, 'patch.json');
+  writeFileSync(patch, JSON.stringify({ version: 'r1', files: [{ file: 'lib.mjs', baseHash: sha256(lib), source: lib.replace('1', '42') }] }));
+  const applied = await cli('hotfix', 'apply', 'run-e2e', patch, '--json');
+  assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+  const outcome = JSON.parse(applied.stdout) as { ok: boolean; functions: { name: string; backend: string }[] };
+  assert.deepEqual(outcome.functions.map((f) => [f.name, f.backend]), [['answer', 'redirect']]);
+  const answered = next(/answer (\d+)\n/);
+  program.stdin.write('?\n');
+  assert.equal((await answered)[1], '42');
+});
+
