@@ -1,5 +1,7 @@
 /**
- * `hotswap reload [target] [--pid <pid>] [--signal <name>]`: asks a running host to reload, by signal.
+ * `hotswap reload [target] [--pid <pid>] [--data <json>] [--json] [--signal [name]]`: reloads a
+ * running host over its control socket and prints the outcome; for a host without one (or with
+ * --signal), sends the signal it listens for.
  *
  * Only a process that left a record saying it reloads on that signal is signalled (see
  * src/discovery): sent to any other process, SIGUSR2's default action would terminate it. A signal
@@ -11,6 +13,8 @@ import { InvalidArgumentError, ProcessNotFoundError, SignalNotHandledError, Sign
 import { findHost } from '../discovery/find-host.js';
 import type { HostRecord } from '../discovery/host-record.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
+import { isSocketPath, withControl } from './control-target.js';
+import { EXIT_FAILED } from './report.js';
 // The host's default, so the two ends cannot drift apart (signal.ts imports nothing heavy).
 import { DEFAULT_RELOAD_SIGNAL } from '../runtime/signal.js';
 
@@ -77,19 +81,77 @@ function parsePid(value: string): number {
   return Number(value);
 }
 
+interface ReloadOptions {
+  pid?: number;
+  /** `true` for `--signal` alone (the host's own signal), a name for `--signal NAME`. */
+  signal?: string | true;
+  data?: string;
+  json?: boolean;
+}
+
+function parseData(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new InvalidArgumentError('--data', `not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
 export function registerReloadCommand(program: Command): void {
   program
     .command('reload')
-    .description('ask a running host to reload its plugins, by the signal it listens for (no outcome comes back)')
-    .argument('[target]', 'the host: a pid, or the name it goes by (HOTSWAP_NAME, else its entry file\'s name); default: the only host running')
+    .description('reload a running host\'s plugins and print the outcome (over its control socket; --signal to only send the signal it listens for)')
+    .argument('[target]', 'the host: a pid, the name it goes by (HOTSWAP_NAME, else its entry file\'s name), or a control socket path; default: the only host running')
     .option('--pid <pid>', 'the host\'s process id (same as giving it as the target)', parsePid)
-    .option('--signal <name>', 'the signal to send, if the host listens for several (default: the one it listens for)')
-    .action((target: string | undefined, options: { pid?: number; signal?: string }, command: Command) => {
+    .option('--data <json>', 'data handed to the plugins\' onLoad hooks (JSON)')
+    .option('--signal [name]', 'send the signal the host listens for (or this one) instead: no outcome comes back')
+    .option('--json', 'print the reload outcome as one JSON document')
+    .action(async (target: string | undefined, options: ReloadOptions, command: Command) => {
       if (target !== undefined && options.pid !== undefined) command.error('error: give the host either as a target or with --pid, not both');
-      const sent = sendReloadSignal({ target: options.pid ?? target, signal: options.signal });
+      const host = options.pid === undefined ? target : String(options.pid);
+      const data = options.data === undefined ? undefined : parseData(options.data);
+      if (options.signal === undefined && !hasNoSocket(host)) {
+        const outcome = (await withControl(host, (client) => client.call('reload', data === undefined ? {} : { data }, 24 * 60 * 60 * 1000))) as WireReloadOutcome;
+        printReloadOutcome(outcome, options.json === true);
+        return;
+      }
+      if (options.data !== undefined) command.error('error: --data goes over the control socket; a signal carries no data');
+      const sent = sendReloadSignal({ target: options.pid ?? target, signal: options.signal === true ? undefined : options.signal });
       process.stdout.write(
         `sent ${sent.signal} to ${sent.host.name} (pid ${sent.host.pid}): a signal reports no outcome, ` +
           'so whether the reload succeeded shows only in the host\'s own log\n',
       );
     });
+}
+
+/** A host found by pid or name that announced no control socket (it reloads on a signal only). */
+function hasNoSocket(target: string | undefined): boolean {
+  if (target !== undefined && isSocketPath(target)) return false;
+  return findHost(runtimeDirPath(), target).socket === undefined;
+}
+
+interface WireReloadOutcome {
+  readonly ok: boolean;
+  readonly changed?: boolean;
+  readonly generation?: number;
+  readonly summary?: string;
+  readonly durationMs: number;
+  readonly stage?: string;
+  readonly plugin?: string;
+  readonly error?: { readonly code?: string; readonly message: string };
+}
+
+function printReloadOutcome(outcome: WireReloadOutcome, json: boolean): void {
+  if (!outcome.ok) process.exitCode = EXIT_FAILED;
+  if (json) {
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    return;
+  }
+  const ms = `${outcome.durationMs.toFixed(0)} ms`;
+  if (outcome.ok) {
+    process.stdout.write(`generation ${outcome.generation ?? '?'} is current: ${outcome.summary ?? ''} (${ms})\n`);
+    return;
+  }
+  const where = `${outcome.stage ?? '?'}${outcome.plugin === undefined ? '' : `, plugin ${outcome.plugin}`}`;
+  process.stderr.write(`reload failed (${where}, ${ms}); the generation that was serving keeps serving\nerror ${outcome.error?.code ?? '?'}: ${outcome.error?.message ?? ''}\n`);
 }

@@ -10,7 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
-import { makeTempDir } from '../helpers/build-fixture.js';
+import { buildPlugins } from '../../src/build/index.js';
+import { makeTempDir, writePlugin } from '../helpers/build-fixture.js';
+import { pluginSource } from '../helpers/plugin-source.js';
 import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
 
 const CONTROL = new URL('../../src/control/index.js', import.meta.url).href;
@@ -182,5 +184,78 @@ test('a program run by hotswap run is operable with no code of its own; its hotf
   const answered = next(/answer (\d+)\n/);
   program.stdin.write('?\n');
   assert.equal((await answered)[1], '42');
+});
+
+// A host with a real PluginManager over built artifacts and a control server.
+const RELOAD_HOST = `
+import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+import { startControl } from ${JSON.stringify(CONTROL)};
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const manager = new PluginManager({ pluginDir: process.argv[2], logger: silent });
+const loaded = await manager.load();
+if (!loaded.ok) throw loaded.error;
+await startControl({ manager, logger: silent });
+process.stdout.write('ready\\n');
+process.stdin.setEncoding('utf8').on('data', async () => process.stdout.write('answer ' + (await manager.invoke('p', 'version')) + '\\n'));
+`;
+
+test('hotswap reload goes over the control socket and prints the outcome; a failed reload exits 1 and the old code serves', { timeout: TEST_MS }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const runtimeDir = join(tmp.path, 'runtime');
+  const env = { ...process.env, HOTSWAP_RUNTIME_DIR: runtimeDir, HOTSWAP_NAME: 'reload-e2e' };
+  const outDir = join(tmp.path, 'build');
+  const build = async (tag: string, extra = ''): Promise<void> => {
+    const dir = writePlugin(join(tmp.path, 'src'), 'p', { 'index.ts': pluginSource(`functions: { version: () => '${tag}' }, ${extra}`) });
+    await buildPlugins({ pluginDirs: [dir], outDir, version: tag });
+  };
+  await build('v1');
+  writeFileSync(join(tmp.path, 'host.mjs'), RELOAD_HOST);
+  const host = spawn(process.execPath, ['host.mjs', outDir], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => host.kill('SIGKILL'));
+  let out = '';
+  host.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const next = (pattern: RegExp): Promise<RegExpExecArray> =>
+    withTimeout(
+      new Promise<RegExpExecArray>((resolve) => {
+        const from = out.length;
+        const check = (): void => {
+          const match = pattern.exec(out.slice(from));
+          if (match === null) return;
+          host.stdout.off('data', check);
+          resolve(match);
+        };
+        host.stdout.on('data', check);
+      }),
+      WAIT_MS,
+      () => `the host to print ${String(pattern)}; it printed: ${out}`,
+    );
+  const ask = async (): Promise<string> => {
+    const answered = next(/answer (\w+)\n/);
+    host.stdin.write('?\n');
+    return (await answered)[1] ?? '';
+  };
+  await next(/ready\n/);
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
+
+  await build('v2');
+  const reloaded = await cli('reload', 'reload-e2e');
+  assert.equal(reloaded.code, 0, reloaded.stderr);
+  assert.match(reloaded.stdout, /^generation 2 is current: p v1 -> v2/);
+  assert.equal(await ask(), 'v2');
+
+  await build('v3', "onLoad() { throw new Error('v3 refuses to load'); },");
+  const failed = await cli('reload', 'reload-e2e', '--json', '--data', '{"n":1}');
+  assert.equal(failed.code, 1);
+  const outcome = JSON.parse(failed.stdout) as { ok: boolean; stage: string; plugin: string; error: { code: string; message: string } };
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.plugin, 'p');
+  assert.equal(outcome.error.code, 'HOTSWAP_ERR_HOOK_FAILED');
+  assert.match(outcome.error.message, /v3 refuses to load/);
+  assert.equal(await ask(), 'v2', 'the generation that was serving keeps serving');
+
+  const notJson = await cli('reload', 'reload-e2e', '--data', '{oops');
+  assert.equal(notJson.code, 2);
+  assert.match(notJson.stderr, /HOTSWAP_ERR_INVALID_ARGUMENT/);
 });
 
