@@ -4,10 +4,11 @@
  * the outcome of a refused patch, a target that does not exist, and `--json` output.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
 import { buildPlugins } from '../../src/build/index.js';
@@ -34,6 +35,33 @@ process.stdin.setEncoding('utf8').on('data', () => process.stdout.write('answer 
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/**
+ * The child's stdout, followed: `next(pattern)` resolves with the first match in what it prints
+ * from now on, bounded; it fails naming the pattern and what was printed.
+ */
+function follow(child: ChildProcessByStdio<Writable, Readable, null>): { readonly next: (pattern: RegExp) => Promise<RegExpExecArray> } {
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  return {
+    next: (pattern) =>
+      withTimeout(
+        new Promise<RegExpExecArray>((resolve, reject) => {
+          const from = out.length;
+          const check = (): void => {
+            const match = pattern.exec(out.slice(from));
+            if (match === null) return;
+            child.stdout.off('data', check);
+            resolve(match);
+          };
+          child.stdout.on('data', check);
+          child.once('exit', (code) => reject(new Error(`the process exited (${String(code)}) before printing ${String(pattern)}: ${out}`)));
+        }),
+        WAIT_MS,
+        () => `the process to print ${String(pattern)}; it printed: ${out}`,
+      ),
+  };
+}
+
 test('status, ps and hotfix verbs operate a running host over its control socket', { timeout: TEST_MS }, async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
@@ -43,44 +71,16 @@ test('status, ps and hotfix verbs operate a running host over its control socket
   writeFileSync(join(tmp.path, 'host.mjs'), HOST);
   const host = spawn(process.execPath, ['host.mjs'], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] });
   t.after(() => host.kill('SIGKILL'));
-  let out = '';
-  host.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const waitFor = (text: string): Promise<void> =>
-    withTimeout(
-      new Promise<void>((resolve, reject) => {
-        const check = (): void => {
-          if (out.includes(text)) {
-            host.stdout.off('data', check);
-            resolve();
-          }
-        };
-        host.stdout.on('data', check);
-        host.once('exit', (code) => reject(new Error(`the host exited (${String(code)}) before printing ${text}`)));
-        check();
-      }),
-      WAIT_MS,
-      () => `the host to print "${text}"; it printed: ${out}`,
-    );
-  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
+  const output = follow(host);
   /** Asks the host for app.answer() and waits for its answer line. */
-  const ask = (): Promise<string> =>
-    withTimeout(
-      new Promise<string>((resolve) => {
-        let buffered = '';
-        const onData = (chunk: string): void => {
-          buffered += chunk;
-          const match = /answer (\d+)\n/.exec(buffered);
-          if (match === null) return;
-          host.stdout.off('data', onData);
-          resolve(match[1] ?? '');
-        };
-        host.stdout.on('data', onData);
-        host.stdin.write('?\n');
-      }),
-      WAIT_MS,
-      'the host to answer',
-    );
-  await waitFor('ready');
+  const ask = async (): Promise<string> => {
+    const answered = output.next(/answer (\d+)\n/);
+    host.stdin.write('?\n');
+    return (await answered)[1] ?? '';
+  };
+  const ready = output.next(/ready\n/);
+  await ready;
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
 
   const status = await cli('status', 'control-e2e');
   assert.equal(status.code, 0, status.stderr);
@@ -147,23 +147,7 @@ test('a program run by hotswap run is operable with no code of its own; its hotf
       // Gone already.
     }
   });
-  let out = '';
-  program.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const next = (pattern: RegExp): Promise<RegExpExecArray> =>
-    withTimeout(
-      new Promise<RegExpExecArray>((resolve) => {
-        const from = out.length;
-        const check = (): void => {
-          const match = pattern.exec(out.slice(from));
-          if (match === null) return;
-          program.stdout.off('data', check);
-          resolve(match);
-        };
-        program.stdout.on('data', check);
-      }),
-      WAIT_MS,
-      () => `the program to print ${String(pattern)}; it printed: ${out}`,
-    );
+  const { next } = follow(program);
   const ready = next(/ready\n/);
   await ready;
   const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
@@ -213,29 +197,14 @@ test('hotswap reload goes over the control socket and prints the outcome; a fail
   writeFileSync(join(tmp.path, 'host.mjs'), RELOAD_HOST);
   const host = spawn(process.execPath, ['host.mjs', outDir], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] });
   t.after(() => host.kill('SIGKILL'));
-  let out = '';
-  host.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const next = (pattern: RegExp): Promise<RegExpExecArray> =>
-    withTimeout(
-      new Promise<RegExpExecArray>((resolve) => {
-        const from = out.length;
-        const check = (): void => {
-          const match = pattern.exec(out.slice(from));
-          if (match === null) return;
-          host.stdout.off('data', check);
-          resolve(match);
-        };
-        host.stdout.on('data', check);
-      }),
-      WAIT_MS,
-      () => `the host to print ${String(pattern)}; it printed: ${out}`,
-    );
+  const { next } = follow(host);
+  const ready = next(/ready\n/);
   const ask = async (): Promise<string> => {
     const answered = next(/answer (\w+)\n/);
     host.stdin.write('?\n');
     return (await answered)[1] ?? '';
   };
-  await next(/ready\n/);
+  await ready;
   const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
 
   await build('v2');
