@@ -8,6 +8,7 @@ import { registerHotfixCommand } from './hotfix.js';
 import { registerReloadCommand } from './reload.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommands } from './status.js';
+import { registerEventsCommand } from './events.js';
 
 export function createProgram(): Command {
   const program = new Command('hotswap')
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   registerRunCommand(program);
   registerHotfixCommand(program);
   registerStatusCommands(program);
+  registerEventsCommand(program);
   return program;
 }
 

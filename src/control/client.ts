@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { ControlUnavailableError, describe } from '../errors.js';
 import { HOTSWAP_VERSION } from '../version.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './framing.js';
+import type { ControlEvent } from './events.js';
 import { CONTROL_PROTOCOL, type ErrorObject, type Response } from './jsonrpc.js';
 
 /** What the host answered with a JSON-RPC error: its code is the host's `HOTSWAP_ERR_*` code. */
@@ -32,6 +33,10 @@ export interface ControlClient {
   readonly host: HelloAnswer;
   /** @throws ControlRemoteError for the host's error answer, ControlUnavailableError for a lost connection or no answer in time */
   call(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  /** Follows the host's events (`events.subscribe`); `onEvent` gets each one as it comes. */
+  subscribe(onEvent: (event: ControlEvent) => void): Promise<void>;
+  /** Resolves when the connection ends (the host closed it, or exited). */
+  readonly closed: Promise<void>;
   close(): void;
 }
 
@@ -75,6 +80,7 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
     }
   };
   const decoder = new FrameDecoder(maxFrameBytes);
+  const eventListeners: Array<(event: ControlEvent) => void> = [];
   socket.on('data', (chunk: Buffer) => {
     let messages: unknown[];
     try {
@@ -85,6 +91,11 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
       return;
     }
     for (const message of messages) {
+      const notification = message as { method?: unknown; params?: unknown; id?: unknown };
+      if (notification.method === 'event' && notification.id === undefined) {
+        for (const listener of eventListeners) listener(notification.params as ControlEvent);
+        continue;
+      }
       const response = message as Response;
       const id = typeof response.id === 'number' ? response.id : undefined;
       const p = id === undefined ? undefined : pending.get(id);
@@ -96,6 +107,7 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
     }
   });
   socket.on('error', (error) => fail(new ControlUnavailableError(socketPath, `failed: ${describe(error)}`, error)));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('close', () => fail(new ControlUnavailableError(socketPath, 'closed the connection')));
 
   const call = (method: string, params: Record<string, unknown> = {}, callTimeoutMs = timeoutMs): Promise<unknown> => {
@@ -112,7 +124,11 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
   };
   try {
     const host = (await call('hello', { protocol: CONTROL_PROTOCOL, client: `hotswap ${HOTSWAP_VERSION}` })) as HelloAnswer;
-    return { host, call, close: () => socket.end() };
+    const subscribe = async (onEvent: (event: ControlEvent) => void): Promise<void> => {
+      eventListeners.push(onEvent);
+      await call('events.subscribe');
+    };
+    return { host, call, subscribe, closed, close: () => socket.end() };
   } catch (error) {
     socket.destroy();
     throw error;

@@ -11,3 +11,4 @@ export { connectControl, ControlRemoteError, type ControlClient, type HelloAnswe
 export { CONTROL_PROTOCOL } from './jsonrpc.js';
 export type { ControlledManager } from './methods.js';
 export type { WireError } from './wire.js';
+export { EVENT_CHANNELS, type ControlEvent } from './events.js';

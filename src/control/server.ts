@@ -18,6 +18,7 @@ import { defaultLogger, type Logger } from '../logger.js';
 import { HOTSWAP_VERSION } from '../version.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './framing.js';
 import { CONTROL_PROTOCOL, errorResponse, readRequest, resultResponse, RPC, thrownResponse, type Request, type Response } from './jsonrpc.js';
+import { EVENT_CHANNELS, subscribeEvents } from './events.js';
 import { methodsFor, type ControlledManager, type Method } from './methods.js';
 
 export interface ControlOptions {
@@ -147,6 +148,8 @@ interface ConnectionContext {
 function serveConnection(socket: Socket, context: ConnectionContext): void {
   const decoder = new FrameDecoder(context.maxFrameBytes);
   let greeted = false;
+  let unsubscribe: (() => void) | undefined;
+  socket.once('close', () => unsubscribe?.());
   const send = (response: Response): void => {
     if (socket.destroyed) return;
     try {
@@ -182,6 +185,20 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
         const hello = greet(request, context.name);
         greeted = hello.ok;
         send(hello.response);
+        continue;
+      }
+      if (request.method === 'events.subscribe') {
+        // Events go to this connection as notifications until it closes.
+        unsubscribe ??= subscribeEvents((event) => {
+          if (socket.destroyed) return;
+          try {
+            socket.write(encodeFrame({ jsonrpc: '2.0', method: 'event', params: event }, context.maxFrameBytes));
+          } catch (error) {
+            context.logger.warn(`control: an event could not be sent: ${describe(error)}`);
+          }
+        });
+        context.logger.info('control: events.subscribe');
+        send(resultResponse(request.id, { channels: EVENT_CHANNELS }));
         continue;
       }
       void answer(request, context).then(send);

@@ -4,11 +4,11 @@
  * the outcome of a refused patch, a target that does not exist, and `--json` output.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
 import { buildPlugins } from '../../src/build/index.js';
@@ -39,7 +39,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
  * The child's stdout, followed: `next(pattern)` resolves with the first match in what it prints
  * from now on, bounded; it fails naming the pattern and what was printed.
  */
-function follow(child: ChildProcessByStdio<Writable, Readable, null>): { readonly next: (pattern: RegExp) => Promise<RegExpExecArray> } {
+function follow(child: { readonly stdout: Readable } & Pick<ChildProcess, 'once'>): { readonly next: (pattern: RegExp) => Promise<RegExpExecArray> } {
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   return {
@@ -231,11 +231,33 @@ test('hotswap reload goes over the control socket and prints the outcome; a fail
   await ready;
   const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
 
+  // Follow the host's events meanwhile, as an operator would in another terminal.
+  const events = spawn(process.execPath, [CLI, 'events', 'reload-e2e', '--json'], { cwd: tmp.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => events.kill('SIGKILL'));
+  const eventLines = follow(events);
+  await withTimeout(
+    new Promise<void>((resolve) => {
+      let err = '';
+      events.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        err += chunk;
+        if (err.includes('following')) resolve();
+      });
+    }),
+    WAIT_MS,
+    'hotswap events to follow the host',
+  );
+  const reloadEnd = eventLines.next(/^\{.*"channel":"hotswap:reload:end".*$/m);
+
   await build('v2');
   const reloaded = await cli('reload', 'reload-e2e');
   assert.equal(reloaded.code, 0, reloaded.stderr);
   assert.match(reloaded.stdout, /^generation 2 is current: p v1 -> v2/);
   assert.equal(await ask(), 'v2');
+  const event = JSON.parse((await reloadEnd)[0]) as { channel: string; message: { outcome: { ok: boolean; generation: number } } };
+  assert.deepEqual({ ok: event.message.outcome.ok, generation: event.message.outcome.generation }, { ok: true, generation: 2 });
+  const stopped = new Promise<number | null>((resolve) => events.once('exit', (code) => resolve(code)));
+  events.kill('SIGINT');
+  assert.equal(await withTimeout(stopped, WAIT_MS, 'hotswap events to stop on SIGINT'), 0);
 
   await build('v3', "onLoad() { throw new Error('v3 refuses to load'); },");
   const failed = await cli('reload', 'reload-e2e', '--json', '--data', '{"n":1}');

@@ -1,0 +1,32 @@
+/**
+ * `hotswap events [target] [--json]`: follows a running host's events (reloads, hotfix applies,
+ * reverts, retries) until interrupted, or until the host goes away.
+ */
+import type { Command } from 'commander';
+import type { ControlEvent } from '../control/events.js';
+import { withControl } from './control-target.js';
+
+function summary(event: ControlEvent): string {
+  const message = event.message as { kind?: string; generation?: number; version?: string; outcome?: { ok?: boolean; error?: { code?: string }; summary?: string } };
+  const outcome = message.outcome;
+  const result = outcome === undefined ? '' : outcome.ok === true ? ` ok${outcome.summary === undefined ? '' : `: ${outcome.summary}`}` : ` failed: ${outcome.error?.code ?? '?'}`;
+  const what = [message.kind, message.generation === undefined ? undefined : `generation ${message.generation}`, message.version].filter((x) => x !== undefined).join(' ');
+  return `${new Date(event.at).toISOString()} ${event.channel}${what === '' ? '' : ` ${what}`}${result}`;
+}
+
+export function registerEventsCommand(program: Command): void {
+  program
+    .command('events')
+    .description('follow a running host\'s events (reloads, hotfix applies, reverts) until interrupted')
+    .argument('[target]', 'the host: a pid, its name, or a control socket path; default: the only host running')
+    .option('--json', 'print each event as one JSON line')
+    .action(async (target: string | undefined, options: { json?: boolean }) => {
+      await withControl(target, async (client) => {
+        await client.subscribe((event) => process.stdout.write(options.json === true ? `${JSON.stringify(event)}\n` : `${summary(event)}\n`));
+        // On stderr in both modes: --json keeps stdout to the events alone.
+        process.stderr.write(`following ${client.host.name} (pid ${client.host.pid}); Ctrl+C to stop\n`);
+        const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        await Promise.race([client.closed, interrupted]);
+      });
+    });
+}

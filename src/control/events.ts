@@ -1,0 +1,28 @@
+/**
+ * The events a control connection can follow (`events.subscribe`, `hotswap events`): the engines'
+ * diagnostics channels, each message made plain for JSON (wire.ts).
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { toWire } from './wire.js';
+
+/** Reloads (start and end, with the outcome) and hotfix applies, reverts and retries. */
+export const EVENT_CHANNELS = ['hotswap:reload:start', 'hotswap:reload:end', 'hotswap:hotfix:apply', 'hotswap:hotfix:revert', 'hotswap:hotfix:retry'] as const;
+
+export interface ControlEvent {
+  readonly channel: string;
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly message: unknown;
+}
+
+/** Calls `send` with every event until the returned function is called. */
+export function subscribeEvents(send: (event: ControlEvent) => void): () => void {
+  const listeners = EVENT_CHANNELS.map((channel) => {
+    const listener = (message: unknown): void => send({ channel, at: Date.now(), message: toWire(message) });
+    subscribe(channel, listener);
+    return () => unsubscribe(channel, listener);
+  });
+  return () => {
+    for (const remove of listeners) remove();
+  };
+}
