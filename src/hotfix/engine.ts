@@ -19,6 +19,7 @@ import {
 } from '../errors.js';
 import { inverse, makeChange, type Change } from './change.js';
 import { applyChannel, retryChannel, revertChannel, type HotfixApplyMessage, type HotfixRetryMessage, type HotfixRevertMessage } from './diagnostics.js';
+import { failure } from './failure.js';
 import { runInit } from './init.js';
 import { resolveOptions, type HotfixEngineOptions, type ResolvedOptions } from './options.js';
 import { prepare, type PlanFile } from './prepare.js';
@@ -59,8 +60,6 @@ export interface HotfixEngine {
 }
 
 type Undo = { readonly ok: true; readonly result: CommitSuccess | undefined } | HotfixFailure;
-
-const failure = (error: HotfixFailure['error'], file?: string, fn?: string): HotfixFailure => ({ ok: false, error, file, function: fn });
 
 /** An inspector command that failed where none should (a worker gone mid-way, a closed session): an outcome too. */
 function unexpected(error: unknown): HotfixFailure {

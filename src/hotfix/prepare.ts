@@ -9,9 +9,9 @@ import {
   HotfixScriptNotFoundError,
   describe,
   isHotswapError,
-  type HotswapError,
 } from '../errors.js';
 import { makeChange, type Change, type StoredChange } from './change.js';
+import { failure, refusalReasons } from './failure.js';
 import type { SourceType } from './function-texts.js';
 import type { ScriptLedger } from './ledger.js';
 import { patchFilePaths } from './registry.js';
@@ -20,7 +20,7 @@ import { typeScriptSource } from './typescript-source.js';
 import { newSourceMap, resolvedSourceMap } from './source-map/patch-map.js';
 import type { RetargetInput } from './source-map/retarget.js';
 import type { DebugThread } from './threads.js';
-import type { AppliedFunction, FilePlan, HotfixBackend, HotfixFailure, Patch, Refusal, ScopeSelector } from './types.js';
+import type { AppliedFunction, FilePlan, HotfixBackend, HotfixFailure, Patch, ScopeSelector } from './types.js';
 
 /** The planner's entry point (src/hotfix/planner). */
 export type PlanFile = (input: {
@@ -52,15 +52,6 @@ export interface ThreadRetarget {
 
 export type PrepareFailure = HotfixFailure;
 
-function reasons(refusals: readonly Refusal[]): string[] {
-  return refusals.map((r) => {
-    const where = r.location === undefined ? '' : ` (line ${r.location.line}:${r.location.column})`;
-    return r.name === undefined ? `${r.reason}${where}` : `${r.name}${where}: ${r.reason}`;
-  });
-}
-
-const fail = (error: HotswapError, file?: string, fn?: string): PrepareFailure => ({ ok: false, error, file, function: fn });
-
 export async function prepare(
   patch: Patch,
   threads: readonly DebugThread[],
@@ -77,7 +68,7 @@ export async function prepare(
     const candidates = patchFilePaths(patchFile.file, root);
     const targets = threads.flatMap((thread) => thread.registry.find(candidates).map((script) => ({ thread, script })));
     const first = targets[0];
-    if (first === undefined) return fail(new HotfixScriptNotFoundError(patchFile.file), patchFile.file);
+    if (first === undefined) return failure(new HotfixScriptNotFoundError(patchFile.file), patchFile.file);
     paths.push(first.script.path ?? candidates[0] ?? patchFile.file);
     const plans = new Map<SourceType, FilePlan>();
     for (const { thread, script } of targets) {
@@ -85,7 +76,7 @@ export async function prepare(
       const running = splitRunningSource(scriptSource, script.isModule, patchFile.baseHash);
       const ts = await typeScriptSource(running.body, script.path ?? patchFile.file, patchFile.source);
       if (ts.kind === 'other-transform') {
-        return fail(
+        return failure(
           new HotfixRefusedError(patchFile.file, [
             `it runs code made by esbuild ${ts.esbuild}, this engine would transform the patch with esbuild ${ts.ours}: the two would not line up`,
           ]),
@@ -96,7 +87,7 @@ export async function prepare(
       const actual = ts.kind === 'typescript' ? ts.sourceHash : sha256(running.body);
       const newSource = ts.kind === 'typescript' ? ts.newJavaScript : patchFile.source;
       if (actual !== patchFile.baseHash.toLowerCase()) {
-        return fail(new HotfixBaseMismatchError(`${patchFile.file} (${thread.label}, ${script.url})`, patchFile.baseHash, actual), patchFile.file);
+        return failure(new HotfixBaseMismatchError(`${patchFile.file} (${thread.label}, ${script.url})`, patchFile.baseHash, actual), patchFile.file);
       }
       const sourceType: SourceType = script.isModule ? 'module' : 'script';
       let plan = plans.get(sourceType);
@@ -111,12 +102,12 @@ export async function prepare(
           });
         } catch (error) {
           // A malformed scope selector is the planner's HotfixInvalidError: passed on as it is.
-          if (isHotswapError(error)) return fail(error, patchFile.file);
-          return fail(new HotfixRefusedError(patchFile.file, [`the planner failed: ${describe(error)}`]), patchFile.file);
+          if (isHotswapError(error)) return failure(error, patchFile.file);
+          return failure(new HotfixRefusedError(patchFile.file, [`the planner failed: ${describe(error)}`]), patchFile.file);
         }
         if (plan.refusals.length > 0 || plan.patchedSource === undefined) {
-          const list = plan.refusals.length > 0 ? reasons(plan.refusals) : ['the planner produced no source'];
-          return fail(new HotfixRefusedError(patchFile.file, list), patchFile.file, plan.refusals[0]?.name);
+          const list = plan.refusals.length > 0 ? refusalReasons(plan.refusals) : ['the planner produced no source'];
+          return failure(new HotfixRefusedError(patchFile.file, list), patchFile.file, plan.refusals[0]?.name);
         }
         plans.set(sourceType, plan);
         if (plans.size === 1) for (const fn of plan.functions) functions.push({ file: patchFile.file, name: fn.name, backend: 'liveedit' });
@@ -136,14 +127,14 @@ export async function prepare(
       try {
         changes.push(makeChange(thread, record, ledger.replaced(thread.key, script.scriptId)));
       } catch (error) {
-        return fail(new HotfixRefusedError(patchFile.file, [`its functions cannot be listed to verify the edit: ${describe(error)}`]), patchFile.file);
+        return failure(new HotfixRefusedError(patchFile.file, [`its functions cannot be listed to verify the edit: ${describe(error)}`]), patchFile.file);
       }
       stored.push(record);
       let map: ReturnType<typeof newSourceMap>;
       try {
         map = newSourceMap(newSource, ts.kind === 'typescript' ? undefined : patchFile.sourceMap);
       } catch (error) {
-        return fail(new HotfixInvalidError(`${patchFile.file}: its source map cannot be read: ${describe(error)}`), patchFile.file);
+        return failure(new HotfixInvalidError(`${patchFile.file}: its source map cannot be read: ${describe(error)}`), patchFile.file);
       }
       // The URL V8 names (with any query string): what Node keys its map cache with.
       const file = script.url === '' ? (script.path ?? patchFile.file) : script.url;
@@ -164,7 +155,7 @@ export async function prepare(
   }
   if (changes.length === 0) {
     const file = patch.files[0]?.file ?? '?';
-    return fail(new HotfixRefusedError(file, ['no function in scope differs from the running code: nothing to apply']), file);
+    return failure(new HotfixRefusedError(file, ['no function in scope differs from the running code: nothing to apply']), file);
   }
   return { ok: true, changes, stored, functions, paths, sourceMaps };
 }

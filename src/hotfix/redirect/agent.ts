@@ -145,12 +145,9 @@ class ChannelAgent implements Agent {
       const changes = this.prepared.get(message.id);
       this.prepared.delete(message.id);
       if (changes !== undefined) this.committed.set(message.id, apply.commitRedirect(changes));
-    } else if (message.kind === 'abort') {
-      this.prepared.delete(message.id);
-      const undo = this.committed.get(message.id);
-      this.committed.delete(message.id);
-      if (undo !== undefined) apply.undoRedirect(undo);
     } else {
+      // abort and revert alike: what was prepared is dropped, what was committed is undone.
+      this.prepared.delete(message.id);
       const undo = this.committed.get(message.id);
       this.committed.delete(message.id);
       if (undo !== undefined) apply.undoRedirect(undo);

@@ -5,8 +5,9 @@
  * slots of a patch filled and others not, and an undo puts back exactly what was there.
  */
 import { HotfixBaseMismatchError, HotfixInvalidError, HotfixRedirectError, HotfixRefusedError } from '../../errors.js';
+import { failure, refusalReasons } from '../failure.js';
 import { patchFilePaths } from '../registry.js';
-import type { AppliedFunction, HotfixFailure, Patch, PatchFile, Refusal } from '../types.js';
+import type { AppliedFunction, HotfixFailure, Patch, PatchFile } from '../types.js';
 import { evaluateUnits, type CompiledFunction } from './compile.js';
 import { fromData, toData, type PlanRequest } from './plan.js';
 import { planOffThread } from './planner.js';
@@ -28,15 +29,6 @@ export interface RedirectUndo {
   readonly states: ReadonlyArray<{ readonly module: RedirectModule; readonly state: ModuleState }>;
 }
 
-const fail = (error: HotfixFailure['error'], file?: string, fn?: string): HotfixFailure => ({ ok: false, error, file, function: fn });
-
-function reasons(refusals: readonly Refusal[]): string[] {
-  return refusals.map((r) => {
-    const where = r.location === undefined ? '' : ` (line ${r.location.line}:${r.location.column})`;
-    return r.name === undefined ? `${r.reason}${where}` : `${r.name}${where}: ${r.reason}`;
-  });
-}
-
 /** The instrumented module a patch file names in this thread, if the loader instrumented it. */
 export function redirectModuleFor(file: string, root: string): RedirectModule | undefined {
   const runtime = installedRuntime();
@@ -55,7 +47,7 @@ export function redirectModuleFor(file: string, root: string): RedirectModule | 
 export async function prepareRedirect(patch: Patch, patchFile: PatchFile, module: RedirectModule): Promise<RedirectChange | HotfixFailure> {
   const file = patchFile.file;
   if (module.problem !== undefined || module.loaded === undefined) {
-    return fail(new HotfixRedirectError(file, module.problem ?? 'its loaded source is unknown'), file);
+    return failure(new HotfixRedirectError(file, module.problem ?? 'its loaded source is unknown'), file);
   }
   const current = module.state as ModuleState | undefined;
   const request: PlanRequest = {
@@ -73,22 +65,22 @@ export async function prepareRedirect(patch: Patch, patchFile: PatchFile, module
   if (!planned.ok) {
     switch (planned.failure) {
       case 'base':
-        return fail(new HotfixBaseMismatchError(`${file} (redirected)`, planned.expected, planned.actual), file);
+        return failure(new HotfixBaseMismatchError(`${file} (redirected)`, planned.expected, planned.actual), file);
       case 'refused':
-        return fail(new HotfixRefusedError(file, reasons(planned.refusals)), file, planned.refusals[0]?.name);
+        return failure(new HotfixRefusedError(file, refusalReasons(planned.refusals)), file, planned.refusals[0]?.name);
       case 'invalid':
-        return fail(new HotfixInvalidError(planned.detail), file);
+        return failure(new HotfixInvalidError(planned.detail), file);
       default:
-        return fail(new HotfixRedirectError(file, planned.detail), file);
+        return failure(new HotfixRedirectError(file, planned.detail), file);
     }
   }
   // The module may have been patched while this was planned (by a patch of another engine): then
   // this plan is against code that no longer runs.
-  if (module.state !== current) return fail(new HotfixRedirectError(file, 'another patch changed it while this one was planned: apply again'), file);
+  if (module.state !== current) return failure(new HotfixRedirectError(file, 'another patch changed it while this one was planned: apply again'), file);
   const compiled = evaluateUnits(module, planned.texts, patch.version);
   if (!compiled.ok) {
-    if ('error' in compiled) return fail(compiled.error, file);
-    return fail(new HotfixRefusedError(file, reasons(compiled.refusals)), file, compiled.refusals[0]?.name);
+    if ('error' in compiled) return failure(compiled.error, file);
+    return failure(new HotfixRefusedError(file, refusalReasons(compiled.refusals)), file, compiled.refusals[0]?.name);
   }
   return {
     file,

@@ -20,6 +20,7 @@ import type { FilePlan, Refusal } from '../types.js';
 import { NAMES } from './names.js';
 import type { RedirectModule } from './runtime.js';
 import { rangeKey, type ModuleState, type SlotInfo } from './state.js';
+import { IMPLICIT_CAPTURES } from './table.js';
 
 export interface CompiledFunction {
   readonly name: string;
@@ -36,7 +37,6 @@ export interface UnitText {
   readonly expression: string;
 }
 
-const SPECIAL = new Set(['arguments', 'new.target']);
 
 /** Starts of identifiers written as shorthand properties (`{ count }`), which a rewrite must expand. */
 function shorthandStarts(parsed: ParsedSource, start: number, end: number): Set<number> {
@@ -82,7 +82,9 @@ function checkUnit(context: UnitContext): Refusal[] {
   }
   for (const ref of context.outer) {
     if (ref.name.startsWith('<')) {
-      if (info.member === undefined || info.classIndex === undefined || !isOwnSuper(ref, entry)) {
+      // `super` in a method (or in arrows inside it) compiles as the object literal's, whose
+      // prototype memberExpression sets to the class's parent; anywhere else it cannot.
+      if (info.member === undefined || info.classIndex === undefined) {
         refusals.push(refusal(context, `"${info.name}" uses super outside a method of a class declared at the top level: its new code cannot reach the home object`));
       }
       continue;
@@ -94,18 +96,13 @@ function checkUnit(context: UnitContext): Refusal[] {
       continue;
     }
     if (!known.has(ref.name)) {
-      const what = SPECIAL.has(ref.name) ? `\`${ref.name}\`` : `"${ref.name}"`;
+      const what = IMPLICIT_CAPTURES.has(ref.name) ? `\`${ref.name}\`` : `"${ref.name}"`;
       refusals.push(
         refusal(context, `"${info.name}" starts using ${what} of the function around it, which the running closure does not use: its new code cannot reach it; patch the function around it instead`),
       );
     }
   }
   return dedupe(refusals);
-}
-
-function isOwnSuper(ref: Reference, entry: FunctionEntry): boolean {
-  // `super` in the method itself or in arrows inside it: the reference resolves to the class's home.
-  return ref.start >= entry.node.start && ref.start < entry.node.end;
 }
 
 function dedupe(refusals: Refusal[]): Refusal[] {

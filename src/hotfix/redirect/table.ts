@@ -63,7 +63,8 @@ export interface FunctionTable {
   readonly slots: number;
 }
 
-const SPECIAL = new Set(['this', 'new.target', 'arguments']);
+/** What a closure may use of the function around it besides its variables (`this` travels as the call's own). */
+export const IMPLICIT_CAPTURES: ReadonlySet<string> = new Set(['arguments', 'new.target']);
 
 function within(node: { start: number; end: number }, at: number): boolean {
   return at >= node.start && at < node.end;
@@ -164,8 +165,8 @@ export function buildTable(parsed: ParsedSource, sourceType: SourceType): Functi
         outerThis = true;
         continue;
       }
-      if (SPECIAL.has(ref.name)) outerThis = true;
-      if (!captures.has(ref.name)) captures.set(ref.name, { name: ref.name, writable: !SPECIAL.has(ref.name) && isWritable(binding) });
+      if (IMPLICIT_CAPTURES.has(ref.name)) outerThis = true;
+      if (!captures.has(ref.name)) captures.set(ref.name, { name: ref.name, writable: !IMPLICIT_CAPTURES.has(ref.name) && isWritable(binding) });
     }
     const list = [...captures.values()];
     entries.push({

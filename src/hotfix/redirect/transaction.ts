@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { HotfixWorkerError, describe, type HotswapError } from '../../errors.js';
+import { HotfixWorkerError, describe } from '../../errors.js';
+import { failure } from '../failure.js';
 import { patchFilePaths } from '../registry.js';
 import type { AppliedFunction, HotfixFailure, Patch, PatchFile } from '../types.js';
 import { ThreadGoneError, threadAgent, type Agent } from './agent.js';
@@ -23,8 +24,6 @@ export interface RedirectApplied {
   readonly patch: Patch;
   readonly root: string;
 }
-
-const fail = (error: HotswapError, file?: string, fn?: string): HotfixFailure => ({ ok: false, error, file, function: fn });
 
 export class RedirectTransaction {
   private undo: RedirectUndo | undefined;
@@ -96,7 +95,7 @@ export class RedirectTransaction {
       if (refused !== undefined && !refused.answer.ok) {
         await transaction.abort();
         const { answer } = refused;
-        return fail(new HotfixWorkerError(String(refused.thread), `${answer.code}: ${answer.message}`), answer.file, answer.function);
+        return failure(new HotfixWorkerError(String(refused.thread), `${answer.code}: ${answer.message}`), answer.file, answer.function);
       }
       for (const { answer } of answers) {
         if (answer.ok) for (const fn of answer.functions) transaction.patched.set(`${fn.file}\u0000${fn.name}`, { ...fn, backend: 'redirect' });
@@ -125,7 +124,7 @@ export class RedirectTransaction {
     if (failed === -1) return undefined;
     const reason: unknown = (results[failed] as PromiseRejectedResult).reason;
     await this.abort();
-    return fail(new HotfixWorkerError(String(this.others[failed]), describe(reason), reason));
+    return failure(new HotfixWorkerError(String(this.others[failed]), describe(reason), reason));
   }
 
   /** Fills this thread's slots, in one synchronous step; a second call does nothing. */
@@ -162,7 +161,7 @@ export async function revertOthers(applied: RedirectApplied, timeoutMs: number):
   const failed = results.findIndex((r) => r.status === 'rejected' && !(r.reason instanceof ThreadGoneError));
   if (failed === -1) return undefined;
   const reason: unknown = (results[failed] as PromiseRejectedResult).reason;
-  return fail(new HotfixWorkerError(String(applied.threads[failed]), `the revert could not reach it: ${describe(reason)}`, reason));
+  return failure(new HotfixWorkerError(String(applied.threads[failed]), `the revert could not reach it: ${describe(reason)}`, reason));
 }
 
 /**
