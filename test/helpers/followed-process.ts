@@ -3,23 +3,13 @@
  * end. Every wait is bounded (`within`), so that a test fails with a message instead of hanging.
  */
 import type { ChildProcess } from 'node:child_process';
+import { within } from './timeout.js';
+
+export { within };
 
 export interface Ended {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-}
-
-/** `promise`, or a rejection with `message()` once `ms` have passed without it settling. */
-export async function within<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message()} (waited ${ms / 1000} s)`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export class FollowedProcess {

@@ -12,17 +12,22 @@ export const WAIT_MS = 20_000;
 /** A whole test, as node:test's `timeout` option: the backstop for waits bounded nowhere else. */
 export const TEST_MS = 120_000;
 
-/** `promise`, or a rejection naming `what` was awaited once `ms` have passed without it settling. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
+/** `promise`, or a rejection with `message()` once `ms` have passed without it settling. */
+export async function within<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${typeof what === 'string' ? what : what()}`)), ms);
+    timer = setTimeout(() => reject(new Error(`${message()} (waited ${ms / 1000} s)`)), ms);
   });
   try {
     return await Promise.race([promise, expired]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `promise`, or a rejection naming `what` was awaited once `ms` have passed without it settling. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
+  return within(promise, ms, () => `timed out waiting for ${typeof what === 'string' ? what : what()}`);
 }
 
 /** The worker's next message; rejects if it fails or exits first, or after `ms`. */
