@@ -12,6 +12,7 @@ import { describe } from '../../errors.js';
 import { sha256 } from '../source.js';
 import type { SourceType } from '../planner/parse.js';
 import { instrument } from './instrument.js';
+import { installedRuntime } from './runtime.js';
 
 export interface RedirectLoaderOptions {
   readonly enabled: boolean;
@@ -54,7 +55,12 @@ export function shouldInstrument(path: string, options: RedirectLoaderOptions): 
  */
 export function instrumentForLoader(path: string, onDisk: string, code: string, sourceType: SourceType): string {
   try {
-    return instrument(code, sourceType, path, sha256(onDisk)).code;
+    const hash = sha256(onDisk);
+    const instrumented = instrument(code, sourceType, path, hash).code;
+    // Where the loader runs in the module's own thread (CommonJS; ES modules on Node 22.15+), the
+    // runtime takes the text from here instead of reading the file back when the module registers.
+    installedRuntime()?.handOver(path, onDisk, hash);
+    return instrumented;
   } catch (error) {
     process.emitWarning(`hotswap: ${path} runs without redirection (hotfixes of it will use LiveEdit): ${describe(error)}`, { code: 'HOTSWAP_REDIRECT' });
     return code;

@@ -3,9 +3,11 @@
  * slots and an evaluator in their scope, and one per top-level class), kept under a global symbol so
  * that every copy of hotswap in the thread (the loader's, the app's) finds the same one.
  *
- * A module registers with the hash of its file as the loader read it; the file is read back here
- * and kept, since a patch is planned against the code as it was loaded, and by the time a patch
- * comes the file on disk has usually changed (that is what the patch is made from).
+ * A module registers with the hash of its file as the loader read it; its text is kept, since a
+ * patch is planned against the code as it was loaded, and by the time a patch comes the file on
+ * disk has usually changed (that is what the patch is made from). A loader in the same thread hands
+ * the text over; otherwise (ES modules on Node 20, whose loader has a thread of its own) the file
+ * is read back and checked against the hash.
  */
 import { readFileSync } from 'node:fs';
 import { sha256 } from '../source.js';
@@ -38,6 +40,11 @@ export interface RedirectRuntime {
   readonly modules: ReadonlyMap<string, RedirectModule>;
   /** Told of every module that registers (the thread agent announces it to the other threads). */
   onRegister: ((path: string) => void) | undefined;
+  /**
+   * The text a loader in this thread instrumented, and its hash: the module takes it when it
+   * registers, instead of reading its file back.
+   */
+  handOver(path: string, text: string, hash: string): void;
 }
 
 function readBack(path: string, hash: string): { loaded: string | undefined; problem: string | undefined } {
@@ -58,16 +65,25 @@ function readBack(path: string, hash: string): { loaded: string | undefined; pro
 
 function createRuntime(): RedirectRuntime {
   const modules = new Map<string, RedirectModule>();
+  const handedOver = new Map<string, { readonly text: string; readonly hash: string }>();
+  const loadedText = (path: string, hash: string): { loaded: string | undefined; problem: string | undefined } => {
+    const handed = handedOver.get(path);
+    handedOver.delete(path);
+    return handed !== undefined && handed.hash === hash ? { loaded: handed.text, problem: undefined } : readBack(path, hash);
+  };
   const runtime: RedirectRuntime = {
     modules,
     onRegister: undefined,
+    handOver(path, text, hash) {
+      handedOver.set(path, { text, hash });
+    },
     register(path, hash, sourceType, slotCount, evaluate) {
       // Filled by push, so V8 keeps the array packed: a stub's load then needs no hole check.
       const slots: unknown[] = [];
       for (let i = 0; i < slotCount; i++) slots.push(undefined);
       // A module loaded again under the same path (a cleared require cache) replaces the record:
       // patches reach the newest instance.
-      modules.set(path, { path, sourceType, slots, evaluate, classes: [], ...readBack(path, hash), state: undefined });
+      modules.set(path, { path, sourceType, slots, evaluate, classes: [], ...loadedText(path, hash), state: undefined });
       runtime.onRegister?.(path);
       return slots;
     },
