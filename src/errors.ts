@@ -51,6 +51,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_RELOADABLE_DEPENDENCY',
   'HOTSWAP_ERR_STATE_HANDOFF',
   'HOTSWAP_ERR_STATIC_RELOAD',
+  'HOTSWAP_ERR_ROLLBACK_UNAVAILABLE',
   'HOTSWAP_ERR_DUPLICATE_LIVE_NAME',
   'HOTSWAP_ERR_HOTFIX_INVALID',
   'HOTSWAP_ERR_HOTFIX_SCRIPT_NOT_FOUND',
@@ -513,6 +514,24 @@ export class StaticReloadError extends HotswapError<'HOTSWAP_ERR_STATIC_RELOAD'>
       'this manager runs statically linked plugins (staticPlugins): their code is part of the program ' +
         'and cannot be reloaded; restart the process to run new code',
     );
+  }
+}
+
+/**
+ * `rollback()` cannot go where it was asked: no earlier generation is kept, the one named is not
+ * (or no longer) kept, or one of its artifacts is gone from both the kept copies and its plugin
+ * directory. Nothing was changed.
+ */
+export class RollbackUnavailableError extends HotswapError<'HOTSWAP_ERR_ROLLBACK_UNAVAILABLE'> {
+  /** The generation asked for, when one was. */
+  readonly generation: number | undefined;
+  constructor(generation: number | undefined, detail: string, options: { plugin?: string; cause?: unknown } = {}) {
+    super(
+      'HOTSWAP_ERR_ROLLBACK_UNAVAILABLE',
+      `cannot roll back${generation === undefined ? '' : ` to generation ${generation}`}: ${detail}`,
+      options,
+    );
+    this.generation = generation;
   }
 }
 

@@ -6,6 +6,7 @@ import { registerBuildCommand } from './build.js';
 import { EXIT_USAGE, exitCodeFor, printError } from './report.js';
 import { registerHotfixCommand } from './hotfix.js';
 import { registerReloadCommand } from './reload.js';
+import { registerRollbackCommand } from './rollback.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommands } from './status.js';
 import { registerEventsCommand } from './events.js';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerBuildCommand(program);
   registerReloadCommand(program);
+  registerRollbackCommand(program);
   registerRunCommand(program);
   registerHotfixCommand(program);
   registerStatusCommands(program);

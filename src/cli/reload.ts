@@ -8,17 +8,21 @@
  * carries no answer: the command says it was delivered, not whether the reload succeeded.
  */
 import { constants } from 'node:os';
+import { resolve } from 'node:path';
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { InvalidArgumentError, ProcessNotFoundError, SignalNotHandledError, SignalUnsupportedError } from '../errors.js';
 import { findHost } from '../discovery/find-host.js';
 import type { HostRecord } from '../discovery/host-record.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
 import { isSocketPath, withControl } from './control-target.js';
-import { EXIT_FAILED } from './report.js';
+import { printReloadOutcome, type WireReloadOutcome } from './reload-outcome.js';
 // The host's default, so the two ends cannot drift apart (signal.ts imports nothing heavy).
 import { DEFAULT_RELOAD_SIGNAL } from '../runtime/signal.js';
 
 export { DEFAULT_RELOAD_SIGNAL };
+
+/** A reload or rollback runs as long as the host's hooks take: the CLI waits (Ctrl+C stops waiting). */
+export const NO_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 /** `usr2` and `USR2` mean SIGUSR2; anything Node does not know is refused before sending. */
 export function normaliseSignal(name: string): NodeJS.Signals {
@@ -86,10 +90,11 @@ interface ReloadOptions {
   /** `true` for `--signal` alone (the host's own signal), a name for `--signal NAME`. */
   signal?: string | true;
   data?: string;
+  pluginDir?: string;
   json?: boolean;
 }
 
-function parseData(value: string): unknown {
+export function parseData(value: string): unknown {
   try {
     return JSON.parse(value) as unknown;
   } catch (error) {
@@ -104,6 +109,7 @@ export function registerReloadCommand(program: Command): void {
     .argument('[target]', 'the host: a pid, the name it goes by (HOTSWAP_NAME, else its entry file\'s name), or a control socket path; default: the only host running')
     .option('--pid <pid>', 'the host\'s process id (same as giving it as the target)', parsePid)
     .option('--data <json>', 'data handed to the plugins\' onLoad hooks (JSON)')
+    .option('--plugin-dir <dir>', 'read the plugins from this directory from now on (a new release\'s output)')
     .option('--signal [name]', 'send the signal the host listens for (or this one) instead: no outcome comes back')
     .option('--json', 'print the reload outcome as one JSON document')
     .action(async (target: string | undefined, options: ReloadOptions, command: Command) => {
@@ -111,11 +117,18 @@ export function registerReloadCommand(program: Command): void {
       const host = options.pid === undefined ? target : String(options.pid);
       const data = options.data === undefined ? undefined : parseData(options.data);
       if (options.signal === undefined && !hasNoSocket(host)) {
-        const outcome = (await withControl(host, (client) => client.call('reload', data === undefined ? {} : { data }, 24 * 60 * 60 * 1000))) as WireReloadOutcome;
-        printReloadOutcome(outcome, options.json === true);
+        const params = {
+          ...(data === undefined ? {} : { data }),
+          // Resolved here: the host's working directory is not the shell's.
+          ...(options.pluginDir === undefined ? {} : { pluginDir: resolve(options.pluginDir) }),
+        };
+        const outcome = (await withControl(host, (client) => client.call('reload', params, NO_LIMIT_MS))) as WireReloadOutcome;
+        printReloadOutcome('reload', outcome, options.json === true);
         return;
       }
-      if (options.data !== undefined) command.error('error: --data goes over the control socket; a signal carries no data');
+      if (options.data !== undefined || options.pluginDir !== undefined) {
+        command.error('error: --data and --plugin-dir go over the control socket; a signal carries nothing but itself');
+      }
       const sent = sendReloadSignal({ target: options.pid ?? target, signal: options.signal === true ? undefined : options.signal });
       process.stdout.write(
         `sent ${sent.signal} to ${sent.host.name} (pid ${sent.host.pid}): a signal reports no outcome, ` +
@@ -128,30 +141,4 @@ export function registerReloadCommand(program: Command): void {
 function hasNoSocket(target: string | undefined): boolean {
   if (target !== undefined && isSocketPath(target)) return false;
   return findHost(runtimeDirPath(), target).socket === undefined;
-}
-
-interface WireReloadOutcome {
-  readonly ok: boolean;
-  readonly changed?: boolean;
-  readonly generation?: number;
-  readonly summary?: string;
-  readonly durationMs: number;
-  readonly stage?: string;
-  readonly plugin?: string;
-  readonly error?: { readonly code?: string; readonly message: string };
-}
-
-function printReloadOutcome(outcome: WireReloadOutcome, json: boolean): void {
-  if (!outcome.ok) process.exitCode = EXIT_FAILED;
-  if (json) {
-    process.stdout.write(`${JSON.stringify(outcome)}\n`);
-    return;
-  }
-  const ms = `${outcome.durationMs.toFixed(0)} ms`;
-  if (outcome.ok) {
-    process.stdout.write(`generation ${outcome.generation ?? '?'} is current: ${outcome.summary ?? ''} (${ms})\n`);
-    return;
-  }
-  const where = `${outcome.stage ?? '?'}${outcome.plugin === undefined ? '' : `, plugin ${outcome.plugin}`}`;
-  process.stderr.write(`reload failed (${where}, ${ms}); the generation that was serving keeps serving\nerror ${outcome.error?.code ?? '?'}: ${outcome.error?.message ?? ''}\n`);
 }

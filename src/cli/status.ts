@@ -16,14 +16,28 @@ interface StatusAnswer {
   readonly nodeVersion: string;
   readonly uptimeMs: number;
   readonly memory: { readonly heapUsed: number; readonly rss: number };
+  readonly eventLoopDelay?: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
   readonly manager: {
     readonly current: { readonly id: number; readonly inFlight: number; readonly plugins: readonly { name: string; version: string }[] } | undefined;
-    readonly retired: readonly { id: number; inFlight: number }[];
+    readonly retired: readonly { id: number; inFlight: number; plugins: readonly string[] }[];
     readonly reloadCount: number;
     readonly failedCount: number;
-    readonly leaks: readonly unknown[];
+    readonly recent?: readonly RecentLine[];
+    readonly kept?: readonly { id: number; plugins: readonly string[] }[];
+    readonly leaks: readonly { message: string }[];
   } | null;
   readonly hotfix: readonly { version: string; functions: readonly unknown[] }[] | null;
+}
+
+type RecentLine =
+  | { kind: string; ok: true; generation: number; summary: string; durationMs: number; rolledBackTo?: number }
+  | { kind: string; ok: false; code: string; stage: string; plugin?: string; durationMs: number };
+
+function recentLine(r: RecentLine): string {
+  const ms = `${r.durationMs.toFixed(0)} ms`;
+  if (!r.ok) return `${r.kind} failed at ${r.stage}${r.plugin === undefined ? '' : ` (plugin ${r.plugin})`}: ${r.code} (${ms})`;
+  const back = r.rolledBackTo === undefined ? '' : ` (artifacts of generation ${r.rolledBackTo})`;
+  return `${r.kind} -> generation ${r.generation}${back}: ${r.summary} (${ms})`;
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -39,12 +53,19 @@ function plugins(status: StatusAnswer): string {
 function readable(status: StatusAnswer): string {
   const lines = [`${status.name} (pid ${status.pid}), up ${duration(status.uptimeMs)}, hotswap ${status.hotswapVersion}, Node ${status.nodeVersion}`];
   lines.push(`memory: heap ${mb(status.memory.heapUsed)}, rss ${mb(status.memory.rss)}`);
+  const delay = status.eventLoopDelay;
+  if (delay !== undefined) lines.push(`event-loop delay: p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms (since the control server started)`);
   const manager = status.manager;
   if (manager !== null) {
     const current = manager.current;
     lines.push(current === undefined ? 'generation: none loaded' : `generation ${current.id}: ${plugins(status)} (${current.inFlight} call(s) in flight)`);
-    for (const retired of manager.retired) lines.push(`  draining generation ${retired.id}: ${retired.inFlight} call(s) in flight`);
-    lines.push(`reloads: ${manager.reloadCount} done, ${manager.failedCount} failed; suspected leaks: ${manager.leaks.length}`);
+    for (const retired of manager.retired) lines.push(`  draining generation ${retired.id} (${retired.plugins.join(', ')}): ${retired.inFlight} call(s) in flight`);
+    lines.push(`reloads: ${manager.reloadCount} done, ${manager.failedCount} failed`);
+    for (const recent of manager.recent ?? []) lines.push(`  ${recentLine(recent)}`);
+    const kept = manager.kept ?? [];
+    if (kept.length > 0) lines.push(`kept for rollback: ${kept.map((k) => `generation ${k.id} (${k.plugins.join(', ')})`).join('; ')}`);
+    lines.push(`suspected leaks: ${manager.leaks.length === 0 ? 'none' : manager.leaks.length}`);
+    for (const leak of manager.leaks) lines.push(`  ${leak.message}`);
   }
   if (status.hotfix !== null) {
     lines.push(status.hotfix.length === 0 ? 'patches: none' : `patches: ${status.hotfix.map((p) => `${p.version} (${p.functions.length} function(s))`).join(', ')}`);

@@ -5,8 +5,20 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { toWire } from './wire.js';
 
-/** Reloads (start and end, with the outcome) and hotfix applies, reverts and retries. */
-export const EVENT_CHANNELS = ['hotswap:reload:start', 'hotswap:reload:end', 'hotswap:hotfix:apply', 'hotswap:hotfix:revert', 'hotswap:hotfix:retry'] as const;
+/**
+ * Loads, reloads and rollbacks (start, and end with the outcome), generations freed, suspected
+ * leaks, live job errors, and hotfix applies (refused ones included), reverts and retries.
+ */
+export const EVENT_CHANNELS = [
+  'hotswap:reload:start',
+  'hotswap:reload:end',
+  'hotswap:generation:freed',
+  'hotswap:leak:suspected',
+  'hotswap:job:error',
+  'hotswap:hotfix:apply',
+  'hotswap:hotfix:revert',
+  'hotswap:hotfix:retry',
+] as const;
 
 export interface ControlEvent {
   readonly channel: string;

@@ -4,6 +4,8 @@
  * the engines return them; only a request that cannot run (bad parameters, no such engine) is a
  * JSON-RPC error.
  */
+import { isAbsolute } from 'node:path';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import { ControlUnknownMethodError, InvalidArgumentError } from '../errors.js';
 import type { HotfixEngine } from '../hotfix/engine.js';
 import type { Patch } from '../hotfix/types.js';
@@ -15,6 +17,8 @@ import { toWire } from './wire.js';
 /** The part of a PluginManager the control server drives. */
 export interface ControlledManager {
   reload(data?: unknown): Promise<ReloadOutcome>;
+  rollback(options?: { readonly to?: number | undefined; readonly data?: unknown }): Promise<ReloadOutcome>;
+  usePluginDir(dir: string): void;
   status(): ManagerStatus;
 }
 
@@ -23,6 +27,25 @@ export interface ControlTargets {
   /** The manager, or a way to find it when asked (one the program creates after the server started). */
   readonly manager: ControlledManager | (() => ControlledManager | undefined) | undefined;
   readonly hotfix: HotfixEngine | undefined;
+  /** Event-loop delay since the control server started. */
+  readonly eventLoopDelay: IntervalHistogram;
+}
+
+const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+
+function delayOf(histogram: IntervalHistogram): { p50Ms: number; p99Ms: number; maxMs: number } {
+  // Before its first sample a histogram reports its extremes: say 0 instead.
+  if (histogram.count === 0) return { p50Ms: 0, p99Ms: 0, maxMs: 0 };
+  return { p50Ms: ms(histogram.percentile(50)), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) };
+}
+
+/** A parameter as an error names it: its type, and short values in full. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 60 ? `a ${typeof value} of ${text.length} characters` : `${typeof value} ${text}`;
 }
 
 export type Method = (params: Readonly<Record<string, unknown>>) => unknown;
@@ -42,10 +65,29 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
     nodeVersion: process.version,
     uptimeMs: Math.round(process.uptime() * 1000),
     memory: process.memoryUsage(),
+    eventLoopDelay: delayOf(targets.eventLoopDelay),
     manager: ((m) => (m === undefined ? null : toWire(m.status())))(manager()),
     hotfix: targets.hotfix === undefined ? null : targets.hotfix.list(),
   }));
-  methods.set('reload', async (params) => toWire(await need(manager(), 'reload', 'plugin manager').reload(params['data'])));
+  methods.set('reload', async (params) => {
+    const target = need(manager(), 'reload', 'plugin manager');
+    const pluginDir = params['pluginDir'];
+    if (pluginDir !== undefined) {
+      if (typeof pluginDir !== 'string' || !isAbsolute(pluginDir)) {
+        throw new InvalidArgumentError('pluginDir', `expected an absolute path, got ${describeValue(pluginDir)}`);
+      }
+      target.usePluginDir(pluginDir);
+    }
+    return toWire(await target.reload(params['data']));
+  });
+  methods.set('rollback', async (params) => {
+    const target = need(manager(), 'rollback', 'plugin manager');
+    const to = params['to'];
+    if (to !== undefined && (typeof to !== 'number' || !Number.isSafeInteger(to) || to < 1)) {
+      throw new InvalidArgumentError('to', `expected a generation id (a positive integer), got ${describeValue(to)}`);
+    }
+    return toWire(await target.rollback({ to, data: params['data'] }));
+  });
   methods.set('hotfix.apply', async (params) => {
     const engine = need(targets.hotfix, 'hotfix.apply', 'hotfix engine');
     // The engine checks the patch itself and answers a malformed one with an outcome.
@@ -54,7 +96,7 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
   methods.set('hotfix.revert', async (params) => {
     const engine = need(targets.hotfix, 'hotfix.revert', 'hotfix engine');
     const version = params['version'];
-    if (typeof version !== 'string') throw new InvalidArgumentError('version', `expected a string, got ${typeof version}`);
+    if (typeof version !== 'string') throw new InvalidArgumentError('version', `expected a string, got ${describeValue(version)}`);
     return toWire(await engine.revert(version));
   });
   methods.set('hotfix.list', () => need(targets.hotfix, 'hotfix.list', 'hotfix engine').list());

@@ -9,6 +9,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { announceControlSocket } from '../discovery/announce.js';
 import { hostName } from '../discovery/host-record.js';
 import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
@@ -71,7 +72,8 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
   const logger = options.logger ?? defaultLogger;
   const name = options.name ?? hostName();
   const socketPath = options.socketPath ?? defaultSocketPath();
-  const methods = methodsFor({ name, manager: options.manager, hotfix: options.hotfix });
+  const eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const methods = methodsFor({ name, manager: options.manager, hotfix: options.hotfix, eventLoopDelay });
 
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -93,6 +95,7 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
     }
   }
   await listen(server, socketPath);
+  eventLoopDelay.enable();
   if (process.platform !== 'win32') chmodSync(socketPath, 0o600);
   // The server must not keep the host alive on its own.
   server.unref();
@@ -120,6 +123,7 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         process.off('exit', removeSocketFile);
+        eventLoopDelay.disable();
         unannounce();
         for (const socket of connections) socket.destroy();
         server.close(() => resolve());

@@ -33,7 +33,7 @@ export async function artifactCandidates(
   return manifests.map((manifest) => ({
     name: manifest.name,
     sha256: manifest.sha256,
-    instantiate: async () => PluginInstance.fromExports(manifest, (await loader.load(manifest, dir)).exports),
+    instantiate: async () => PluginInstance.fromExports(manifest, dir, (await loader.load(manifest, dir)).exports),
   }));
 }
 

@@ -24,6 +24,8 @@ export interface InstanceSource {
   readonly sha256: string;
   /** The manifest it was loaded from; undefined for a statically linked plugin. */
   readonly manifest: Manifest | undefined;
+  /** The plugin directory that manifest was read from; undefined for a statically linked plugin. */
+  readonly dir?: string | undefined;
 }
 
 export class PluginInstance {
@@ -31,6 +33,8 @@ export class PluginInstance {
   readonly version: string;
   readonly sha256: string;
   readonly manifest: Manifest | undefined;
+  /** The plugin directory its manifest was read from (what a rollback loads it against again). */
+  readonly dir: string | undefined;
   readonly definition: PluginDefinition<unknown>;
   readonly reloadable: boolean;
   readonly imports: readonly string[];
@@ -49,6 +53,7 @@ export class PluginInstance {
     this.version = source.version;
     this.sha256 = source.sha256;
     this.manifest = source.manifest;
+    this.dir = source.dir;
     this.definition = definition;
     this.reloadable = definition.reloadable ?? true;
     this.imports = [...(definition.import ?? [])];
@@ -57,13 +62,13 @@ export class PluginInstance {
   }
 
   /** Validates what an artifact's root module exported and wraps it. */
-  static fromExports(manifest: Manifest, exports: unknown): PluginInstance {
+  static fromExports(manifest: Manifest, dir: string, exports: unknown): PluginInstance {
     const moduleExports = exports as Record<string, unknown> | null;
     const definition = moduleExports?.default;
     checkDefinition(manifest.name, definition);
     const live = (moduleExports?.[LIVE_EXPORT] as LiveMembers | undefined) ?? noLiveMembers;
     return new PluginInstance(
-      { name: manifest.name, version: manifest.version, sha256: manifest.sha256, manifest },
+      { name: manifest.name, version: manifest.version, sha256: manifest.sha256, manifest, dir },
       definition,
       live,
     );

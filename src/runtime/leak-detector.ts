@@ -5,6 +5,7 @@
  * keeps its code alive. Every closure of a bundled plugin shares the bundle's top-level scope, which
  * holds the definition, so a leaked closure keeps the watched object alive too.
  */
+import { leakChannel } from './diagnostics.js';
 
 export interface SuspectedLeak {
   readonly plugin: string;
@@ -18,34 +19,41 @@ interface Watched {
   readonly plugin: string;
   readonly version: string;
   readonly freedAt: number;
+  /** Fires once the grace period is over, to announce the suspect (leakChannel). */
+  timer?: NodeJS.Timeout;
 }
 
 export class LeakDetector {
   readonly #alive = new Set<Watched>();
-  readonly #registry = new FinalizationRegistry<Watched>((watched) => this.#alive.delete(watched));
+  readonly #registry = new FinalizationRegistry<Watched>((watched) => {
+    clearTimeout(watched.timer);
+    this.#alive.delete(watched);
+  });
+  readonly #graceMs: number;
+
+  /** @param graceMs how long after its free a version still alive becomes a suspect */
+  constructor(graceMs: number) {
+    this.#graceMs = graceMs;
+  }
 
   /** Starts watching `target` (a freed instance's definition) for collection. */
   watch(target: object, plugin: string, version: string, now: number): void {
     const watched: Watched = { plugin, version, freedAt: now };
     this.#alive.add(watched);
     this.#registry.register(target, watched);
+    // Announced when the grace period ends if it is still alive then; the timer never keeps the
+    // process alive, and holds nothing of the plugin.
+    watched.timer = setTimeout(() => {
+      if (!this.#alive.has(watched) || !leakChannel.hasSubscribers) return;
+      leakChannel.publish(suspect(watched, Date.now()));
+    }, this.#graceMs + 1);
+    watched.timer.unref();
   }
 
   /** Freed instances still alive `graceMs` or more after their free. */
-  suspects(now: number, graceMs: number): SuspectedLeak[] {
+  suspects(now: number): SuspectedLeak[] {
     const out: SuspectedLeak[] = [];
-    for (const w of this.#alive) {
-      const age = now - w.freedAt;
-      if (age < graceMs) continue;
-      out.push({
-        plugin: w.plugin,
-        version: w.version,
-        freedAt: w.freedAt,
-        message:
-          `plugin ${w.plugin} version ${w.version} is still referenced ${Math.round(age / 1000)} s after it was freed: ` +
-          'something keeps its code alive (an uncleared timer or listener, or a stored function)',
-      });
-    }
+    for (const w of this.#alive) if (now - w.freedAt >= this.#graceMs) out.push(suspect(w, now));
     return out;
   }
 
@@ -53,4 +61,15 @@ export class LeakDetector {
   get pending(): number {
     return this.#alive.size;
   }
+}
+
+function suspect(w: Watched, now: number): SuspectedLeak {
+  return {
+    plugin: w.plugin,
+    version: w.version,
+    freedAt: w.freedAt,
+    message:
+      `plugin ${w.plugin} version ${w.version} is still referenced ${Math.round((now - w.freedAt) / 1000)} s after it was freed: ` +
+      'something keeps its code alive (an uncleared timer or listener, or a stored function)',
+  };
 }

@@ -21,8 +21,10 @@ export interface ArtifactLoader {
   /**
    * Loads the artifact `manifest` names from directory `dir`. Rejects with a HotswapError
    * (ArtifactMissingError, HashMismatchError, PluginEvaluationError) naming the plugin.
+   * `from.file`, when given, is where to read the bytes instead (a copy the manager kept for
+   * rollback); the artifact still belongs to `dir`: its identity and `require` resolution are dir's.
    */
-  load(manifest: Manifest, dir: string): Promise<LoadedArtifact>;
+  load(manifest: Manifest, dir: string, from?: { readonly file?: string }): Promise<LoadedArtifact>;
 }
 
 let compilationCacheDisabled = false;
@@ -48,8 +50,8 @@ export class FunctionArtifactLoader implements ArtifactLoader {
     disableCompilationCache();
   }
 
-  async load(manifest: Manifest, dir: string): Promise<LoadedArtifact> {
-    const file = join(dir, manifest.artifact);
+  async load(manifest: Manifest, dir: string, from: { readonly file?: string } = {}): Promise<LoadedArtifact> {
+    const file = from.file ?? join(dir, manifest.artifact);
     let bytes: Buffer;
     try {
       bytes = await readFile(file);

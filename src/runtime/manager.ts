@@ -15,11 +15,12 @@ import {
   ManagerClosedError,
   NotLoadedError,
   PluginEvaluationError,
+  RollbackUnavailableError,
   StaticReloadError,
 } from '../errors.js';
 import { announceReloadSignal } from '../discovery/announce.js';
 import { registerManager } from './live-managers.js';
-import { reloadEndChannel, reloadStartChannel, type ReloadKind } from './diagnostics.js';
+import { freedChannel, jobErrorChannel, reloadEndChannel, reloadStartChannel, type ReloadKind } from './diagnostics.js';
 import { artifactCandidates, staticCandidates } from './candidates.js';
 import type { Generation, PluginHandle } from './generation.js';
 import { invokeEachIn, type InvokeEachResult } from './invoke-each.js';
@@ -38,7 +39,8 @@ import {
 import { Pins } from './pin.js';
 import { Reclaimer } from './reclaimer.js';
 import { DEFAULT_RELOAD_SIGNAL, listenForSignal } from './signal.js';
-import { statusOf, type ManagerStatus } from './status.js';
+import { recentOutcome, statusOf, type ManagerStatus, type RecentOutcome } from './status.js';
+import { KeptGenerations } from './kept-generations.js';
 import { summarizeDetails } from './summary.js';
 
 /** Events a PluginManager emits. */
@@ -51,23 +53,34 @@ export interface PluginManagerEvents {
   jobError: [error: unknown, job: { readonly id: number; readonly fn: string }];
 }
 
-interface PendingReload {
-  kind: ReloadKind;
+interface ReloadRequest {
+  readonly kind: ReloadKind;
   data: unknown;
+  /** For a rollback: the generation asked for (undefined: the one before the current). */
+  readonly to?: number | undefined;
+}
+
+interface PendingReload extends ReloadRequest {
   promise: Promise<ReloadOutcome>;
 }
+
+/** How many outcomes `status().recent` lists. */
+const RECENT_OUTCOMES = 10;
 
 export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<PluginManagerEvents> {
   readonly #options: ResolvedOptions<Ext>;
   /** Created on first use: a manager of static plugins never compiles artifacts. */
   #loader: ArtifactLoader | undefined;
-  readonly #leaks = new LeakDetector();
+  readonly #leaks: LeakDetector;
   readonly #reclaimer: Reclaimer<Ext>;
   readonly #pins = new Pins<Ext>();
   #current: Generation<Ext> | undefined;
   #nextId = 1;
   #running: Promise<ReloadOutcome> | undefined;
-  #pending: PendingReload | undefined;
+  /** Loads, reloads and rollbacks waiting for the running one, in the order asked. */
+  readonly #queue: PendingReload[] = [];
+  readonly #kept: KeptGenerations;
+  readonly #recent: RecentOutcome[] = [];
   #loadCalled = false;
   #closed = false;
   #reloadCount = 0;
@@ -81,22 +94,28 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   constructor(options: PluginManagerOptions<Ext>) {
     super();
     this.#options = resolveOptions(options);
+    this.#leaks = new LeakDetector(this.#options.leakGracePeriod);
     this.#pluginDir = this.#options.pluginDir;
     this.#jobs = new LiveJobScheduler(
       (fn, data) => this.callLive(fn, data),
       (error, job) => {
         this.#options.logger.error(`live job ${job.id} (${job.fn}) failed: ${String(error)}`);
+        if (jobErrorChannel.hasSubscribers) jobErrorChannel.publish({ id: job.id, fn: job.fn, error });
         this.emit('jobError', error, job);
       },
     );
     this.#loader = this.#options.loader;
+    this.#kept = new KeptGenerations(this.#options.keepGenerations, this.#options.logger);
     this.#reclaimer = new Reclaimer<Ext>({
       freeDelay: this.#options.freeDelay,
       drainTimeout: this.#options.drainTimeout,
       hookTimeout: this.#options.hookTimeout,
       logger: this.#options.logger,
       leaks: this.#leaks,
-      onFreed: (generation) => this.emit('freed', generation),
+      onFreed: (generation) => {
+        if (freedChannel.hasSubscribers) freedChannel.publish(generation);
+        this.emit('freed', generation);
+      },
     });
     if (this.#options.sourceMaps) process.setSourceMapsEnabled(true);
     // Found by a control server started before the program (hotswap run).
@@ -113,7 +132,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     if (this.#closed) return Promise.reject(new ManagerClosedError('load'));
     if (this.#loadCalled) return Promise.reject(new AlreadyLoadedError());
     this.#loadCalled = true;
-    return this.#schedule('load', data);
+    return this.#schedule({ kind: 'load', data });
   }
 
   /**
@@ -125,7 +144,27 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   reload(data?: unknown): Promise<ReloadOutcome> {
     if (this.#closed) return Promise.reject(new ManagerClosedError('reload'));
     if (!this.#loadCalled) return Promise.reject(new NotLoadedError('reload'));
-    return this.#schedule('reload', data);
+    return this.#schedule({ kind: 'reload', data });
+  }
+
+  /**
+   * Builds a new generation from the exact artifacts (by sha256) of an earlier one, `to` (default:
+   * the generation that was current before the current one), whatever the plugin directory holds
+   * now: the manager keeps its last `keepGenerations` generations, with copies of their artifacts.
+   * Runs like a reload (hooks, state handoff, in-flight calls finish on the old code) and resolves to
+   * its outcome, with `rolledBackTo`; a generation not kept is a failed outcome
+   * (HOTSWAP_ERR_ROLLBACK_UNAVAILABLE) and changes nothing. The next `reload()` reads the plugin
+   * directory again.
+   */
+  rollback(options: { readonly to?: number | undefined; readonly data?: unknown } = {}): Promise<ReloadOutcome> {
+    if (this.#closed) return Promise.reject(new ManagerClosedError('rollback'));
+    if (!this.#loadCalled) return Promise.reject(new NotLoadedError('rollback'));
+    if (typeof options !== 'object' || options === null) return Promise.reject(new InvalidArgumentError('options', 'expected an object'));
+    const { to, data } = options;
+    if (to !== undefined && (!Number.isSafeInteger(to) || to < 1)) {
+      return Promise.reject(new InvalidArgumentError('to', `expected a generation id (a positive integer), got ${String(to)}`));
+    }
+    return this.#schedule({ kind: 'rollback', data, to });
   }
 
   /**
@@ -243,7 +282,9 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       reloadCount: this.#reloadCount,
       failedCount: this.#failedCount,
       lastOutcome: this.#lastOutcome,
-      leaks: this.#leaks.suspects(Date.now(), this.#options.leakGracePeriod),
+      recent: this.#recent,
+      kept: this.#kept.list(),
+      leaks: this.#leaks.suspects(Date.now()),
       closed: this.#closed,
     });
   }
@@ -258,12 +299,13 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     this.#unregister();
     for (const remove of [...this.#signalListeners]) remove();
     this.#jobs.cancelAll();
-    await this.#pending?.promise;
+    await this.#queue.at(-1)?.promise;
     await this.#running;
     const current = this.#current;
     this.#current = undefined;
     if (current !== undefined) this.#reclaimer.retire(current, Date.now());
     await this.#reclaimer.freeAll();
+    await this.#kept.close();
   }
 
   #generationFor(operation: string): Generation<Ext> {
@@ -272,40 +314,53 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     throw this.#closed ? new ManagerClosedError(operation) : new NotLoadedError(operation);
   }
 
-  #schedule(kind: ReloadKind, data: unknown): Promise<ReloadOutcome> {
-    if (this.#pending !== undefined) {
-      this.#pending.data = data;
-      return this.#pending.promise;
+  #schedule(request: ReloadRequest): Promise<ReloadOutcome> {
+    const last = this.#queue.at(-1);
+    // A burst of reloads costs one: a reload joins a queued reload. A rollback never joins anything.
+    if (last !== undefined && last.kind === 'reload' && request.kind === 'reload') {
+      last.data = request.data;
+      return last.promise;
     }
-    const running = this.#running;
-    if (running === undefined) return this.#start(kind, data);
-    const pending: PendingReload = { kind, data, promise: Promise.resolve(undefined as never) };
-    pending.promise = running.then(() => {
-      this.#pending = undefined;
-      return this.#start(pending.kind, pending.data);
+    const ahead = last?.promise ?? this.#running;
+    if (ahead === undefined) return this.#start(request);
+    const pending: PendingReload = { ...request, promise: Promise.resolve(undefined as never) };
+    pending.promise = ahead.then(() => {
+      this.#queue.shift();
+      return this.#start(pending);
     });
-    this.#pending = pending;
+    this.#queue.push(pending);
     return pending.promise;
   }
 
-  #start(kind: ReloadKind, data: unknown): Promise<ReloadOutcome> {
-    const run = this.#perform(kind, data).finally(() => {
+  #start(request: ReloadRequest): Promise<ReloadOutcome> {
+    const run = this.#perform(request).finally(() => {
       if (this.#running === run) this.#running = undefined;
     });
     this.#running = run;
     return run;
   }
 
-  async #perform(kind: ReloadKind, data: unknown): Promise<ReloadOutcome> {
+  async #perform({ kind, data, to }: ReloadRequest): Promise<ReloadOutcome> {
     const id = this.#nextId++;
     const startedAt = performance.now();
     if (reloadStartChannel.hasSubscribers) reloadStartChannel.publish({ generation: id, kind });
     const attempt: Attempt = { created: [] };
     let outcome: ReloadOutcome;
     try {
-      const candidates = await this.#candidates().catch((error: unknown) => {
+      let rolledBackTo: number | undefined;
+      const candidates = await (async () => {
+        if (kind !== 'rollback') return this.#candidates();
+        if (this.#options.staticPlugins !== undefined) throw new StaticReloadError();
+        this.#loader ??= new FunctionArtifactLoader();
+        const current = this.#current;
+        if (current === undefined) throw new RollbackUnavailableError(to, 'no generation is current (the load failed)');
+        const target = this.#kept.candidates(to, current.id, this.#loader);
+        rolledBackTo = target.id;
+        return target.candidates;
+      })().catch((error: unknown) => {
         throw new StageError('discover', asHotswapError(error));
       });
+      const rollback = rolledBackTo === undefined ? {} : { rolledBackTo };
       const next = await buildNextGeneration({
         id,
         candidates,
@@ -322,15 +377,17 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
         const current = this.#current as Generation<Ext>;
         const summary = `nothing changed: ${summarizeDetails(next.details)}`;
         const durationMs = performance.now() - startedAt;
-        outcome = { ok: true, changed: false, generation: current.id, details: next.details, summary, durationMs };
+        outcome = { ok: true, changed: false, generation: current.id, details: next.details, summary, durationMs, ...rollback };
         this.#options.logger.info(`${kind} found nothing changed: generation ${current.id} stays current`);
       } else {
         this.#swap(next.generation);
-        if (kind === 'reload') this.#reloadCount++;
+        if (kind !== 'load') this.#reloadCount++;
+        await this.#kept.keep(next.generation);
         const summary = summarizeDetails(next.details);
         const durationMs = performance.now() - startedAt;
-        outcome = { ok: true, changed: true, generation: id, details: next.details, summary, durationMs };
-        this.#options.logger.info(`generation ${id} is current: ${summary}`);
+        outcome = { ok: true, changed: true, generation: id, details: next.details, summary, durationMs, ...rollback };
+        const back = rolledBackTo === undefined ? '' : ` (the artifacts of generation ${rolledBackTo})`;
+        this.#options.logger.info(`generation ${id} is current${back}: ${summary}`);
       }
     } catch (thrown) {
       const failure = thrown instanceof StageError ? thrown : new StageError('load', asHotswapError(thrown));
@@ -347,6 +404,8 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       this.#options.logger.warn(`${kind} failed at ${failure.stage}: ${failure.error.message}`);
     }
     this.#lastOutcome = outcome;
+    this.#recent.push(recentOutcome(kind, outcome));
+    if (this.#recent.length > RECENT_OUTCOMES) this.#recent.shift();
     if (reloadEndChannel.hasSubscribers) reloadEndChannel.publish({ generation: id, kind, outcome });
     this.emit('reload', outcome);
     return outcome;

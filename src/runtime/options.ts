@@ -82,6 +82,14 @@ export interface PluginManagerOptions<Ext = Record<string, unknown>> {
    * @default true
    */
   sourceMaps?: boolean;
+  /**
+   * How many of its latest generations (the current one included) the manager keeps for
+   * `rollback()`: their manifests, and a copy of each artifact they use in the per-user runtime
+   * directory, so a rollback finds the exact bytes after the plugin directory moved on. 0 turns
+   * rollback off.
+   * @default 5
+   */
+  keepGenerations?: number;
 }
 
 export interface ResolvedOptions<Ext> {
@@ -97,6 +105,7 @@ export interface ResolvedOptions<Ext> {
   readonly loader: ArtifactLoader | undefined;
   readonly leakGracePeriod: number;
   readonly sourceMaps: boolean;
+  readonly keepGenerations: number;
 }
 
 export const defaults = {
@@ -135,6 +144,10 @@ export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): Resolve
   if (options.whitelist !== undefined && (!Array.isArray(options.whitelist) || options.whitelist.some((n) => typeof n !== 'string'))) {
     throw new InvalidArgumentError('whitelist', 'expected an array of plugin names');
   }
+  const keepGenerations = options.keepGenerations ?? 5;
+  if (!Number.isSafeInteger(keepGenerations) || keepGenerations < 0) {
+    throw new InvalidArgumentError('keepGenerations', `expected an integer >= 0, got ${String(keepGenerations)}`);
+  }
   return {
     // Absolute: the loader builds each plugin's `require` from it, which takes only absolute paths.
     pluginDir: pluginDir === undefined ? undefined : resolve(pluginDir),
@@ -149,6 +162,7 @@ export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): Resolve
     loader: options.loader,
     leakGracePeriod: ms('leakGracePeriod'),
     sourceMaps: options.sourceMaps ?? true,
+    keepGenerations,
   };
 }
 
@@ -195,6 +209,8 @@ export interface ReloadSuccess {
    */
   readonly summary: string;
   readonly durationMs: number;
+  /** For a rollback: the earlier generation whose artifacts the new one runs. */
+  readonly rolledBackTo?: number;
 }
 
 export interface ReloadFailure {

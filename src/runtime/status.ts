@@ -1,7 +1,9 @@
 /**
  * `manager.status()`: a plain, JSON-serialisable snapshot for logs, admin routes and the CLI.
  */
+import type { ReloadKind } from './diagnostics.js';
 import type { Generation } from './generation.js';
+import type { KeptGenerationStatus } from './kept-generations.js';
 import type { SuspectedLeak } from './leak-detector.js';
 import type { ReloadOutcome } from './options.js';
 
@@ -21,6 +23,26 @@ export interface RetiredGenerationStatus {
   readonly plugins: readonly string[];
 }
 
+/** One load, reload or rollback as `status().recent` lists it. */
+export type RecentOutcome = {
+  readonly kind: ReloadKind;
+  /** When it ended (ms since the epoch). */
+  readonly at: number;
+  readonly durationMs: number;
+} & (
+  | { readonly ok: true; readonly changed: boolean; readonly generation: number; readonly summary: string; readonly rolledBackTo?: number }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly stage: string; readonly plugin: string | undefined }
+);
+
+export function recentOutcome(kind: ReloadKind, outcome: ReloadOutcome): RecentOutcome {
+  const common = { kind, at: Date.now(), durationMs: Math.round(outcome.durationMs * 100) / 100 };
+  if (!outcome.ok) {
+    return { ...common, ok: false, code: outcome.error.code, message: outcome.error.message, stage: outcome.stage, plugin: outcome.plugin };
+  }
+  const back = outcome.rolledBackTo === undefined ? {} : { rolledBackTo: outcome.rolledBackTo };
+  return { ...common, ok: true, changed: outcome.changed, generation: outcome.generation, summary: outcome.summary, ...back };
+}
+
 export interface ManagerStatus {
   readonly closed: boolean;
   /** The generation serving calls, if a load succeeded. */
@@ -35,7 +57,11 @@ export interface ManagerStatus {
     | { readonly ok: true; readonly generation: number }
     | { readonly ok: false; readonly code: string; readonly message: string; readonly stage: string; readonly plugin: string | undefined }
     | undefined;
-  /** Replaced generations not yet freed, oldest first. */
+  /** The last loads, reloads and rollbacks (up to 10), oldest first. */
+  readonly recent: readonly RecentOutcome[];
+  /** The generations `rollback()` can go back to (the current one included), oldest first. */
+  readonly kept: readonly KeptGenerationStatus[];
+  /** Replaced generations not yet freed (draining), oldest first. */
   readonly retired: readonly RetiredGenerationStatus[];
   /** Freed plugin versions still alive after the leak grace period. */
   readonly leaks: readonly SuspectedLeak[];
@@ -47,6 +73,8 @@ export interface StatusSources<Ext> {
   readonly reloadCount: number;
   readonly failedCount: number;
   readonly lastOutcome: ReloadOutcome | undefined;
+  readonly recent: readonly RecentOutcome[];
+  readonly kept: readonly KeptGenerationStatus[];
   readonly leaks: readonly SuspectedLeak[];
   readonly closed: boolean;
 }
@@ -78,6 +106,8 @@ export function statusOf<Ext>(s: StatusSources<Ext>): ManagerStatus {
         : outcome.ok
           ? { ok: true, generation: outcome.generation }
           : { ok: false, code: outcome.error.code, message: outcome.error.message, stage: outcome.stage, plugin: outcome.plugin },
+    recent: [...s.recent],
+    kept: s.kept,
     retired: s.retired.map((g) => ({
       id: g.id,
       retiredAt: g.retiredAt ?? 0,

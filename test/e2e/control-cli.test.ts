@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
@@ -202,7 +202,7 @@ const RELOAD_HOST = `
 import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
 import { startControl } from ${JSON.stringify(CONTROL)};
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const manager = new PluginManager({ pluginDir: process.argv[2], logger: silent });
+const manager = new PluginManager({ pluginDir: process.argv[2], logger: silent, freeDelay: 0 });
 const loaded = await manager.load();
 if (!loaded.ok) throw loaded.error;
 await startControl({ manager, logger: silent });
@@ -210,15 +210,15 @@ process.stdout.write('ready\\n');
 process.stdin.setEncoding('utf8').on('data', async () => process.stdout.write('answer ' + (await manager.invoke('p', 'version')) + '\\n'));
 `;
 
-test('hotswap reload goes over the control socket and prints the outcome; a failed reload exits 1 and the old code serves', { timeout: TEST_MS }, async (t) => {
+test('hotswap reload and rollback go over the control socket and print the outcome; a failed one exits 1 and the old code serves', { timeout: TEST_MS }, async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   const runtimeDir = join(tmp.path, 'runtime');
   const env = { ...process.env, HOTSWAP_RUNTIME_DIR: runtimeDir, HOTSWAP_NAME: 'reload-e2e' };
   const outDir = join(tmp.path, 'build');
-  const build = async (tag: string, extra = ''): Promise<void> => {
+  const build = async (tag: string, extra = '', into = outDir): Promise<void> => {
     const dir = writePlugin(join(tmp.path, 'src'), 'p', { 'index.ts': pluginSource(`functions: { version: () => '${tag}' }, ${extra}`) });
-    await buildPlugins({ pluginDirs: [dir], outDir, version: tag });
+    await buildPlugins({ pluginDirs: [dir], outDir: into, version: tag });
   };
   await build('v1');
   writeFileSync(join(tmp.path, 'host.mjs'), RELOAD_HOST);
@@ -250,6 +250,7 @@ test('hotswap reload goes over the control socket and prints the outcome; a fail
     'hotswap events to follow the host',
   );
   const reloadEnd = eventLines.next(/^\{.*"channel":"hotswap:reload:end".*$/m);
+  const freedEvent = eventLines.next(/^\{.*"channel":"hotswap:generation:freed".*$/m);
 
   await build('v2');
   const reloaded = await cli('reload', 'reload-e2e');
@@ -258,6 +259,9 @@ test('hotswap reload goes over the control socket and prints the outcome; a fail
   assert.equal(await ask(), 'v2');
   const event = JSON.parse((await reloadEnd)[0]) as { channel: string; message: { outcome: { ok: boolean; generation: number } } };
   assert.deepEqual({ ok: event.message.outcome.ok, generation: event.message.outcome.generation }, { ok: true, generation: 2 });
+  const freed = JSON.parse((await freedEvent)[0]) as { message: { id: number; plugins: { name: string; version: string }[] } };
+  assert.equal(freed.message.id, 1);
+  assert.deepEqual(freed.message.plugins.map((p) => `${p.name}@${p.version}`), ['p@v1']);
   const stopped = new Promise<number | null>((resolve) => events.once('exit', (code) => resolve(code)));
   events.kill('SIGINT');
   assert.equal(await withTimeout(stopped, WAIT_MS, 'hotswap events to stop on SIGINT'), 0);
@@ -275,5 +279,39 @@ test('hotswap reload goes over the control socket and prints the outcome; a fail
   const notJson = await cli('reload', 'reload-e2e', '--data', '{oops');
   assert.equal(notJson.code, 2);
   assert.match(notJson.stderr, /HOTSWAP_ERR_INVALID_ARGUMENT/);
+
+  // Rollback to generation 1's exact artifacts, with the plugin directory gone: the host kept copies.
+  rmSync(outDir, { recursive: true, force: true });
+  const back = await cli('rollback', 'reload-e2e', '--to', '1');
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /^generation (\d+) is current \(the artifacts of generation 1\): p v2 -> v1 \(\d+ ms\)\n$/);
+  assert.equal(await ask(), 'v1');
+  // By default, back to the generation that was current before: 2.
+  const backAgain = await cli('rollback', 'reload-e2e', '--json');
+  assert.equal(backAgain.code, 0, backAgain.stderr);
+  const backOutcome = JSON.parse(backAgain.stdout) as { ok: boolean; rolledBackTo: number; generation: number };
+  assert.deepEqual([backOutcome.ok, backOutcome.rolledBackTo], [true, 2]);
+  assert.equal(await ask(), 'v2');
+  const notKept = await cli('rollback', 'reload-e2e', '--to', '99');
+  assert.equal(notKept.code, 1);
+  assert.match(notKept.stderr, /^rollback failed \(discover, \d+ ms\); the generation that was serving keeps serving\nerror HOTSWAP_ERR_ROLLBACK_UNAVAILABLE: cannot roll back to generation 99: it is not kept/);
+  assert.equal((await cli('rollback', 'reload-e2e', '--to', 'two')).code, 2);
+  assert.equal(await ask(), 'v2');
+
+  const status = await cli('status', 'reload-e2e', '--json');
+  const manager = (JSON.parse(status.stdout) as { manager: { kept: { id: number }[]; recent: { kind: string; ok: boolean }[] } }).manager;
+  assert.deepEqual(manager.kept.map((k) => k.id), [1, 2, backOutcome.generation - 1, backOutcome.generation]);
+  assert.deepEqual(manager.recent.map((r) => `${r.kind} ${r.ok}`), ['load true', 'reload true', 'reload false', 'rollback true', 'rollback true', 'rollback false']);
+  const readable = await cli('status', 'reload-e2e');
+  assert.match(readable.stdout, /kept for rollback: generation 1 \(p@v1\); generation 2 \(p@v2\)/);
+  assert.match(readable.stdout, /\n  reload failed at onLoad \(plugin p\): HOTSWAP_ERR_HOOK_FAILED/);
+
+  // A release built elsewhere: --plugin-dir points the host at it from now on.
+  const release = join(tmp.path, 'release-5');
+  await build('v5', '', release);
+  const moved = await cli('reload', 'reload-e2e', '--plugin-dir', relative(tmp.path, release));
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.match(moved.stdout, /p v2 -> v5/);
+  assert.equal(await ask(), 'v5');
 });
 

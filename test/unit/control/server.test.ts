@@ -28,7 +28,15 @@ const manager = {
     return Promise.resolve(this.outcome);
   },
   status(): ManagerStatus {
-    return { closed: false, current: undefined, reloadCount: 0, failedCount: 0, lastOutcome: undefined, retired: [], leaks: [] };
+    return { closed: false, current: undefined, reloadCount: 0, failedCount: 0, lastOutcome: undefined, recent: [], kept: [], retired: [], leaks: [] };
+  },
+  rollback(options?: { to?: number | undefined; data?: unknown }): Promise<ReloadOutcome> {
+    this.reloads.push({ rollback: options });
+    return Promise.resolve(this.outcome);
+  },
+  pluginDirs: [] as string[],
+  usePluginDir(dir: string): void {
+    this.pluginDirs.push(dir);
   },
 };
 
