@@ -304,7 +304,7 @@ test('hotswap reload and rollback go over the control socket and print the outco
   assert.deepEqual(manager.recent.map((r) => `${r.kind} ${r.ok}`), ['load true', 'reload true', 'reload false', 'rollback true', 'rollback true', 'rollback false']);
   const readable = await cli('status', 'reload-e2e');
   assert.match(readable.stdout, /kept for rollback: generation 1 \(p@v1\); generation 2 \(p@v2\)/);
-  assert.match(readable.stdout, /\n  reload failed at onLoad \(plugin p\): HOTSWAP_ERR_HOOK_FAILED/);
+  assert.match(readable.stdout, /\n {2}reload failed at onLoad \(plugin p\): HOTSWAP_ERR_HOOK_FAILED/);
 
   // A release built elsewhere: --plugin-dir points the host at it from now on.
   const release = join(tmp.path, 'release-5');
