@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { readInput } from '../inputs.js';
 import { withControl } from './control-target.js';
+import { isClusterOutcome, printClusterOutcome, type WireClusterOutcome } from './cluster-outcome.js';
 import { EXIT_FAILED } from './report.js';
 
 interface WireOutcome {
@@ -21,7 +22,16 @@ interface WireOutcome {
   readonly function?: string;
 }
 
-function printOutcome(verb: 'applied' | 'reverted', outcome: WireOutcome, json: boolean): void {
+type PatchList = readonly { version: string; appliedAt: string; functions: readonly { file: string; name: string }[] }[];
+
+function printOutcome(verb: 'applied' | 'reverted', outcome: WireOutcome | WireClusterOutcome, json: boolean): void {
+  if (isClusterOutcome(outcome)) {
+    printClusterOutcome(verb === 'applied' ? 'hotfix apply' : 'hotfix revert', outcome, json, (o) => {
+      const w = o as WireOutcome;
+      return `${verb} ${w.version ?? '?'}${w.alreadyApplied === true ? ' (already applied)' : ''}, pause ${(w.pauseMs ?? 0).toFixed(2)} ms`;
+    });
+    return;
+  }
   if (json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
   if (!outcome.ok) {
     process.exitCode = EXIT_FAILED;
@@ -72,12 +82,22 @@ export function registerHotfixRemoteCommands(hotfix: Command): void {
     .argument('<target>', 'the host: a pid, its name, or a control socket path')
     .option('--json', 'print the list as one JSON document')
     .action(async (target: string, options: { json?: boolean }) => {
-      const list = (await withControl(target, (client) => client.call('hotfix.list'))) as { version: string; appliedAt: string; functions: { file: string; name: string }[] }[];
+      const answer = (await withControl(target, (client) => client.call('hotfix.list'))) as PatchList | { workers: { worker: number; pid: number; patches: PatchList }[] };
       if (options.json === true) {
-        process.stdout.write(`${JSON.stringify(list)}\n`);
+        process.stdout.write(`${JSON.stringify(answer)}\n`);
         return;
       }
-      if (list.length === 0) process.stdout.write('no patch applied\n');
-      for (const patch of list) process.stdout.write(`${patch.version} (applied ${patch.appliedAt}): ${patch.functions.map((f) => `${f.file}#${f.name}`).join(', ')}\n`);
+      const print = (list: PatchList, indent: string): void => {
+        if (list.length === 0) process.stdout.write(`${indent}no patch applied\n`);
+        for (const patch of list) process.stdout.write(`${indent}${patch.version} (applied ${patch.appliedAt}): ${patch.functions.map((f) => `${f.file}#${f.name}`).join(', ')}\n`);
+      };
+      if (!('workers' in answer)) {
+        print(answer, '');
+        return;
+      }
+      for (const worker of answer.workers) {
+        process.stdout.write(`worker ${worker.worker} (pid ${worker.pid}):\n`);
+        print(worker.patches, '  ');
+      }
     });
 }

@@ -2,6 +2,7 @@
  * How `hotswap reload` and `hotswap rollback` print a host's outcome: with `--json`, exactly the
  * outcome object; otherwise one line for a success, two (where, then code and message) for a failure.
  */
+import { isClusterOutcome, printClusterOutcome, type WireClusterOutcome } from './cluster-outcome.js';
 import { EXIT_FAILED } from './report.js';
 
 /** A ReloadOutcome as it travels over the control socket (its error made plain). */
@@ -17,7 +18,17 @@ export interface WireReloadOutcome {
   readonly error?: { readonly code?: string; readonly message: string };
 }
 
-export function printReloadOutcome(verb: 'reload' | 'rollback', outcome: WireReloadOutcome, json: boolean): void {
+/** A worker's successful reload in a few words. */
+function describeSuccess(outcome: WireReloadOutcome): string {
+  const back = outcome.rolledBackTo === undefined ? '' : ` (the artifacts of generation ${outcome.rolledBackTo})`;
+  return `generation ${outcome.generation ?? '?'} is current${back}: ${outcome.summary ?? ''}`;
+}
+
+export function printReloadOutcome(verb: 'reload' | 'rollback', outcome: WireReloadOutcome | WireClusterOutcome, json: boolean): void {
+  if (isClusterOutcome(outcome)) {
+    printClusterOutcome(verb, outcome, json, (o) => describeSuccess(o as WireReloadOutcome));
+    return;
+  }
   if (!outcome.ok) process.exitCode = EXIT_FAILED;
   if (json) {
     process.stdout.write(`${JSON.stringify(outcome)}\n`);
@@ -25,8 +36,7 @@ export function printReloadOutcome(verb: 'reload' | 'rollback', outcome: WireRel
   }
   const ms = `${outcome.durationMs.toFixed(0)} ms`;
   if (outcome.ok) {
-    const back = outcome.rolledBackTo === undefined ? '' : ` (the artifacts of generation ${outcome.rolledBackTo})`;
-    process.stdout.write(`generation ${outcome.generation ?? '?'} is current${back}: ${outcome.summary ?? ''} (${ms})\n`);
+    process.stdout.write(`${describeSuccess(outcome)} (${ms})\n`);
     return;
   }
   const where = `${outcome.stage ?? '?'}${outcome.plugin === undefined ? '' : `, plugin ${outcome.plugin}`}`;

@@ -27,6 +27,8 @@ interface StatusAnswer {
     readonly leaks: readonly { message: string }[];
   } | null;
   readonly hotfix: readonly { version: string; functions: readonly unknown[] }[] | null;
+  /** A cluster primary speaking for its workers. */
+  readonly cluster?: { readonly workers: readonly { worker: number; pid: number; status?: StatusAnswer; error?: string }[] };
 }
 
 type RecentLine =
@@ -45,6 +47,7 @@ const duration = (ms: number): string => (ms < 60_000 ? `${Math.round(ms / 1000)
 
 function plugins(status: StatusAnswer): string {
   const current = status.manager?.current;
+  if (status.cluster !== undefined) return `(cluster of ${status.cluster.workers.length} worker(s))`;
   if (status.manager === null) return '(no plugin manager)';
   if (current === undefined) return '(nothing loaded)';
   return current.plugins.map((p) => `${p.name}@${p.version}`).join(', ') || '(no plugins)';
@@ -69,6 +72,11 @@ function readable(status: StatusAnswer): string {
   }
   if (status.hotfix !== null) {
     lines.push(status.hotfix.length === 0 ? 'patches: none' : `patches: ${status.hotfix.map((p) => `${p.version} (${p.functions.length} function(s))`).join(', ')}`);
+  }
+  for (const worker of status.cluster?.workers ?? []) {
+    lines.push('', `worker ${worker.worker} (pid ${worker.pid}):`);
+    if (worker.status === undefined) lines.push(`  not answering: ${worker.error ?? '?'}`);
+    else lines.push(...readable(worker.status).trimEnd().split('\n').map((line) => `  ${line}`));
   }
   return lines.join('\n') + '\n';
 }

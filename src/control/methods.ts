@@ -12,12 +12,14 @@ import type { Patch } from '../hotfix/types.js';
 import type { ManagerStatus } from '../runtime/status.js';
 import type { ReloadOutcome } from '../runtime/options.js';
 import { HOTSWAP_VERSION } from '../version.js';
+import { clusterHotfixApply, clusterHotfixList, clusterHotfixRevert, clusterReload, clusterStatus, clusterWorkers, DRAIN_TIMEOUT_MS } from './cluster.js';
+import type { Rotation } from './rotation.js';
 import { toWire } from './wire.js';
 
 /** The part of a PluginManager the control server drives. */
 export interface ControlledManager {
   reload(data?: unknown): Promise<ReloadOutcome>;
-  rollback(options?: { readonly to?: number | undefined; readonly data?: unknown }): Promise<ReloadOutcome>;
+  rollback(options?: { readonly to?: number | undefined; readonly data?: unknown; readonly discard?: boolean | undefined }): Promise<ReloadOutcome>;
   usePluginDir(dir: string): void;
   status(): ManagerStatus;
 }
@@ -29,6 +31,10 @@ export interface ControlTargets {
   readonly hotfix: HotfixEngine | undefined;
   /** Event-loop delay since the control server started. */
   readonly eventLoopDelay: IntervalHistogram;
+  /** The servers this process serves on, taken out of rotation around a cluster hotfix. */
+  readonly rotation: Rotation;
+  /** Whether a cluster primary without a manager speaks for its workers. */
+  readonly cluster: boolean;
 }
 
 const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
@@ -58,7 +64,9 @@ function need<T>(engine: T | undefined, method: string, what: string): T {
 export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method> {
   const methods = new Map<string, Method>();
   const manager = (): ControlledManager | undefined => (typeof targets.manager === 'function' ? targets.manager() : targets.manager);
-  methods.set('status', () => ({
+  // A cluster primary with workers and no manager of its own speaks for its workers (cluster.ts).
+  const forWorkers = (): boolean => targets.cluster && manager() === undefined && clusterWorkers().length > 0;
+  methods.set('status', async () => ({
     pid: process.pid,
     name: targets.name,
     hotswapVersion: HOTSWAP_VERSION,
@@ -67,38 +75,50 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
     memory: process.memoryUsage(),
     eventLoopDelay: delayOf(targets.eventLoopDelay),
     manager: ((m) => (m === undefined ? null : toWire(m.status())))(manager()),
-    hotfix: targets.hotfix === undefined ? null : targets.hotfix.list(),
+    hotfix: targets.hotfix === undefined || forWorkers() ? null : targets.hotfix.list(),
+    ...(forWorkers() ? { cluster: await clusterStatus() } : {}),
   }));
   methods.set('reload', async (params) => {
-    const target = need(manager(), 'reload', 'plugin manager');
     const pluginDir = params['pluginDir'];
-    if (pluginDir !== undefined) {
-      if (typeof pluginDir !== 'string' || !isAbsolute(pluginDir)) {
-        throw new InvalidArgumentError('pluginDir', `expected an absolute path, got ${describeValue(pluginDir)}`);
-      }
-      target.usePluginDir(pluginDir);
+    if (pluginDir !== undefined && (typeof pluginDir !== 'string' || !isAbsolute(pluginDir))) {
+      throw new InvalidArgumentError('pluginDir', `expected an absolute path, got ${describeValue(pluginDir)}`);
     }
+    if (forWorkers()) return clusterReload('reload', params);
+    const target = need(manager(), 'reload', 'plugin manager');
+    if (pluginDir !== undefined) target.usePluginDir(pluginDir);
     return toWire(await target.reload(params['data']));
   });
   methods.set('rollback', async (params) => {
-    const target = need(manager(), 'rollback', 'plugin manager');
     const to = params['to'];
     if (to !== undefined && (typeof to !== 'number' || !Number.isSafeInteger(to) || to < 1)) {
       throw new InvalidArgumentError('to', `expected a generation id (a positive integer), got ${describeValue(to)}`);
     }
-    return toWire(await target.rollback({ to, data: params['data'] }));
+    const discard = params['discard'];
+    if (discard !== undefined && typeof discard !== 'boolean') throw new InvalidArgumentError('discard', `expected a boolean, got ${describeValue(discard)}`);
+    if (forWorkers()) return clusterReload('rollback', params);
+    return toWire(await need(manager(), 'rollback', 'plugin manager').rollback({ to, data: params['data'], discard }));
   });
   methods.set('hotfix.apply', async (params) => {
+    if (forWorkers()) return clusterHotfixApply(params);
     const engine = need(targets.hotfix, 'hotfix.apply', 'hotfix engine');
     // The engine checks the patch itself and answers a malformed one with an outcome.
     return toWire(await engine.apply(params['patch'] as Patch));
   });
   methods.set('hotfix.revert', async (params) => {
-    const engine = need(targets.hotfix, 'hotfix.revert', 'hotfix engine');
     const version = params['version'];
     if (typeof version !== 'string') throw new InvalidArgumentError('version', `expected a string, got ${describeValue(version)}`);
-    return toWire(await engine.revert(version));
+    if (forWorkers()) return clusterHotfixRevert(params);
+    return toWire(await need(targets.hotfix, 'hotfix.revert', 'hotfix engine').revert(version));
   });
-  methods.set('hotfix.list', () => need(targets.hotfix, 'hotfix.list', 'hotfix engine').list());
+  methods.set('hotfix.list', () => (forWorkers() ? clusterHotfixList() : need(targets.hotfix, 'hotfix.list', 'hotfix engine').list()));
+  // Asked by a cluster primary around a hotfix of this worker (rotation.ts).
+  methods.set('rotation.leave', (params) => {
+    const drainTimeoutMs = params['drainTimeoutMs'] ?? DRAIN_TIMEOUT_MS;
+    if (typeof drainTimeoutMs !== 'number' || !Number.isFinite(drainTimeoutMs) || drainTimeoutMs < 0) {
+      throw new InvalidArgumentError('drainTimeoutMs', `expected milliseconds >= 0, got ${describeValue(drainTimeoutMs)}`);
+    }
+    return targets.rotation.leave(drainTimeoutMs);
+  });
+  methods.set('rotation.join', () => ({ joined: targets.rotation.join() }));
   return methods;
 }

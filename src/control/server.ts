@@ -7,7 +7,7 @@
  * resynchronised after, the connection is closed); the host keeps serving its own traffic.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, Server as NetServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { announceControlSocket } from '../discovery/announce.js';
@@ -21,6 +21,7 @@ import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './framing.js
 import { CONTROL_PROTOCOL, errorResponse, readRequest, resultResponse, RPC, thrownResponse, type Request, type Response } from './jsonrpc.js';
 import { EVENT_CHANNELS, subscribeEvents } from './events.js';
 import { methodsFor, type ControlledManager, type Method } from './methods.js';
+import { Rotation } from './rotation.js';
 
 export interface ControlOptions {
   /** The plugin manager `reload` and `status` reach, or a function that finds it when asked. */
@@ -38,6 +39,18 @@ export interface ControlOptions {
   /** How long a request may run before it is answered with an error (the operation goes on). @default 120000 */
   readonly requestTimeoutMs?: number | undefined;
   readonly logger?: Logger | undefined;
+  /**
+   * The servers this process accepts connections on. In a node:cluster worker, a hotfix sent through
+   * the primary takes the worker out of rotation first (no new connections, keep-alive clients moved
+   * off), so no request waits behind the apply.
+   */
+  readonly servers?: readonly NetServer[] | undefined;
+  /**
+   * In a cluster primary that has workers and no manager of its own, fan `status`, `reload`,
+   * `rollback` and `hotfix.*` out to the workers.
+   * @default true
+   */
+  readonly cluster?: boolean | undefined;
 }
 
 export interface ControlHandle {
@@ -73,7 +86,11 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
   const name = options.name ?? hostName();
   const socketPath = options.socketPath ?? defaultSocketPath();
   const eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
-  const methods = methodsFor({ name, manager: options.manager, hotfix: options.hotfix, eventLoopDelay });
+  if (options.servers !== undefined && (!Array.isArray(options.servers) || options.servers.some((s) => !(s instanceof NetServer)))) {
+    throw new InvalidArgumentError('servers', 'expected an array of net.Server or http.Server');
+  }
+  const rotation = new Rotation(options.servers ?? []);
+  const methods = methodsFor({ name, manager: options.manager, hotfix: options.hotfix, eventLoopDelay, rotation, cluster: options.cluster ?? true });
 
   const connections = new Set<Socket>();
   const server = createServer((socket) => {

@@ -120,13 +120,15 @@ export class KeptGenerations {
    */
   candidates(to: number | undefined, current: number, loader: ArtifactLoader): { id: number; candidates: Candidate[] } {
     const kept = this.list().map((k) => k.id);
+    const running = artifactsOf(this.#entries.find((entry) => entry.id === current));
     const target =
       to === undefined
-        ? this.#entries.filter((entry) => entry.id < current).at(-1)
+        ? // The newest earlier generation that runs something else (a rollback of a rollback goes further back).
+          this.#entries.filter((entry) => entry.id < current && artifactsOf(entry) !== running).at(-1)
         : this.#entries.find((entry) => entry.id === to);
     if (target === undefined) {
       const which = kept.length === 0 ? 'no generation is kept' : `the kept generations are ${kept.join(', ')}`;
-      const why = to === undefined ? `no generation before ${current} is kept (${which})` : `it is not kept (${which})`;
+      const why = to === undefined ? `no generation before ${current} that runs other artifacts is kept (${which})` : `it is not kept (${which})`;
       throw new RollbackUnavailableError(to, why);
     }
     if (target.id === current) throw new RollbackUnavailableError(to, 'it is the current generation');
@@ -140,6 +142,16 @@ export class KeptGenerations {
       };
     });
     return { id: target.id, candidates };
+  }
+
+  /**
+   * Forgets generation `id` (its copies go when nothing else uses them): a reload undone because
+   * another cluster worker refused it is no rollback target.
+   */
+  async forget(id: number): Promise<void> {
+    const before = this.#entries.length;
+    this.#entries = this.#entries.filter((entry) => entry.id !== id);
+    if (this.#entries.length !== before) await this.#removeUnreferenced();
   }
 
   /** Forgets every generation and removes the copies. */
@@ -172,4 +184,9 @@ export class KeptGenerations {
       await unlink(copy).catch(() => undefined);
     }
   }
+}
+
+/** A generation's artifacts as one comparable string (undefined for none). */
+function artifactsOf(entry: KeptGeneration | undefined): string | undefined {
+  return entry?.plugins.map((p) => `${p.manifest.name}:${p.manifest.sha256}`).join(',');
 }

@@ -58,6 +58,8 @@ interface ReloadRequest {
   data: unknown;
   /** For a rollback: the generation asked for (undefined: the one before the current). */
   readonly to?: number | undefined;
+  /** For a rollback: forget the generation it leaves. */
+  readonly discard?: boolean | undefined;
 }
 
 interface PendingReload extends ReloadRequest {
@@ -154,17 +156,18 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
    * Runs like a reload (hooks, state handoff, in-flight calls finish on the old code) and resolves to
    * its outcome, with `rolledBackTo`; a generation not kept is a failed outcome
    * (HOTSWAP_ERR_ROLLBACK_UNAVAILABLE) and changes nothing. The next `reload()` reads the plugin
-   * directory again.
+   * directory again. With `discard: true`, the generation it leaves is forgotten (no longer a
+   * rollback target): how a cluster undoes a reload that another worker refused.
    */
-  rollback(options: { readonly to?: number | undefined; readonly data?: unknown } = {}): Promise<ReloadOutcome> {
+  rollback(options: { readonly to?: number | undefined; readonly data?: unknown; readonly discard?: boolean | undefined } = {}): Promise<ReloadOutcome> {
     if (this.#closed) return Promise.reject(new ManagerClosedError('rollback'));
     if (!this.#loadCalled) return Promise.reject(new NotLoadedError('rollback'));
     if (typeof options !== 'object' || options === null) return Promise.reject(new InvalidArgumentError('options', 'expected an object'));
-    const { to, data } = options;
+    const { to, data, discard } = options;
     if (to !== undefined && (!Number.isSafeInteger(to) || to < 1)) {
       return Promise.reject(new InvalidArgumentError('to', `expected a generation id (a positive integer), got ${String(to)}`));
     }
-    return this.#schedule({ kind: 'rollback', data, to });
+    return this.#schedule({ kind: 'rollback', data, to, discard: discard === true });
   }
 
   /**
@@ -340,7 +343,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     return run;
   }
 
-  async #perform({ kind, data, to }: ReloadRequest): Promise<ReloadOutcome> {
+  async #perform({ kind, data, to, discard }: ReloadRequest): Promise<ReloadOutcome> {
     const id = this.#nextId++;
     const startedAt = performance.now();
     if (reloadStartChannel.hasSubscribers) reloadStartChannel.publish({ generation: id, kind });
@@ -380,9 +383,11 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
         outcome = { ok: true, changed: false, generation: current.id, details: next.details, summary, durationMs, ...rollback };
         this.#options.logger.info(`${kind} found nothing changed: generation ${current.id} stays current`);
       } else {
+        const left = this.#current?.id;
         this.#swap(next.generation);
         if (kind !== 'load') this.#reloadCount++;
         await this.#kept.keep(next.generation);
+        if (discard === true && left !== undefined) await this.#kept.forget(left);
         const summary = summarizeDetails(next.details);
         const durationMs = performance.now() - startedAt;
         outcome = { ok: true, changed: true, generation: id, details: next.details, summary, durationMs, ...rollback };
