@@ -2,9 +2,11 @@
  * The hello demo, end to end with real processes: `npm run demo`.
  *
  * 1. copies the `hello` plugin source to a temp dir and builds v1 with the real `hotswap build`;
- * 2. starts the host (host.ts) as a child process and puts steady HTTP load on it;
+ * 2. starts the host (host.ts, which answers on a control socket) as a child process and puts
+ *    steady HTTP load on it;
  * 3. edits the greeting to v2 and rebuilds while the load runs;
- * 4. sends the reload signal with the real `hotswap reload --pid`;
+ * 4. reloads it over its control socket with the real `hotswap reload <pid> --json`, and prints the
+ *    outcome the CLI printed (a failed reload ends the demo with exit 1);
  * 5. keeps the load going until v2 answers and a while after, then prints what the clients saw
  *    and what the host measured (event-loop delay, heap).
  *
@@ -17,7 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getJson, Load, type LoadReport } from './load.js';
-import { HostProcess, runHotswap, type HostEvent } from './processes.js';
+import { HostProcess, runHotswap } from './processes.js';
 
 /** dist/examples/hello/ → examples/hello/plugins/hello/ in the source tree. */
 const PLUGIN_SOURCE = fileURLToPath(new URL('../../../examples/hello/plugins/hello/', import.meta.url));
@@ -32,7 +34,7 @@ interface Stats {
   loopDelayP99Ms: number;
   heapUsedBytes: number;
   gc: boolean;
-  lastSignalAt?: number;
+  lastReloadAt?: number;
   versions: Record<string, { count: number; firstAt: number }>;
 }
 
@@ -49,6 +51,38 @@ async function build(label: string, pluginDir: string, outDir: string): Promise<
   const run = await runHotswap(['build', '--version', label, pluginDir, outDir]);
   if (run.code !== 0) throw new Error(`hotswap build exited ${run.code}:\n${run.stderr}`);
   say(`  ${run.stdout.trim()}`);
+}
+
+/** The reload outcome as `hotswap reload --json` prints it (the manager's outcome, errors made plain). */
+interface ReloadOutcome {
+  readonly ok: boolean;
+  readonly generation?: number;
+  readonly summary?: string;
+  readonly durationMs: number;
+  readonly stage?: string;
+  readonly plugin?: string;
+  readonly error?: { readonly code?: string; readonly message: string };
+}
+
+/**
+ * Reloads the host over its control socket with the real CLI and prints the outcome it printed, in
+ * the words `hotswap reload` without --json uses. Throws unless the reload succeeded.
+ */
+async function reload(pid: number): Promise<ReloadOutcome> {
+  say(`$ hotswap reload ${pid} --json`);
+  const run = await runHotswap(['reload', String(pid), '--json']);
+  let outcome: ReloadOutcome;
+  try {
+    outcome = JSON.parse(run.stdout) as ReloadOutcome;
+  } catch {
+    throw new Error(`hotswap reload exited ${run.code} without an outcome:\n${run.stdout}${run.stderr}`);
+  }
+  if (!outcome.ok || run.code !== 0) {
+    const where = `${outcome.stage ?? '?'}${outcome.plugin === undefined ? '' : `, plugin ${outcome.plugin}`}`;
+    throw new Error(`hotswap reload exited ${run.code}: reload failed (${where}): ${outcome.error?.code ?? '?'}: ${outcome.error?.message ?? ''}`);
+  }
+  say(`  generation ${outcome.generation ?? '?'} is current: ${outcome.summary ?? ''} (${ms(outcome.durationMs)})`);
+  return outcome;
 }
 
 function megabytes(bytes: number): string {
@@ -105,14 +139,8 @@ async function main(): Promise<boolean> {
     const before = await getJson<Stats>(port, '/__stats?gc=1');
     await getJson(port, '/__stats?reset=1'); // the collection's pause is not the reload's
 
-    const reloaded = host.next('reload');
     const freed = host.next('freed');
-    say(`$ hotswap reload --pid ${pid}`);
-    const signal = await runHotswap(['reload', '--pid', String(pid)]);
-    if (signal.code !== 0) throw new Error(`hotswap reload exited ${signal.code}:\n${signal.stderr}`);
-    say(`  ${signal.stdout.trim()}`);
-    const outcome = await reloaded;
-    if (outcome.ok !== true) throw new Error(`reload failed: ${JSON.stringify(outcome)}`);
+    const outcome = await reload(pid);
     await load.untilAnswers('v2', ANSWERS_PER_PHASE);
     const during = await getJson<Stats>(port, '/__stats?reset=1');
     const report = await load.stop();
@@ -129,13 +157,13 @@ async function main(): Promise<boolean> {
   }
 }
 
-function summarise(report: LoadReport, outcome: HostEvent, steady: Stats, during: Stats, before: Stats, after: Stats): boolean {
+function summarise(report: LoadReport, outcome: ReloadOutcome, steady: Stats, during: Stats, before: Stats, after: Stats): boolean {
   const v1 = report.byVersion.get('v1') ?? 0;
   const v2 = report.byVersion.get('v2') ?? 0;
   const lastV1 = Math.max(...report.answered.filter((a) => a.version === 'v1').map((a) => a.request));
   const firstV2 = Math.min(...report.answered.filter((a) => a.version === 'v2').map((a) => a.request));
   const firstV2At = during.versions.v2?.firstAt;
-  const signalToV2 = firstV2At !== undefined && during.lastSignalAt !== undefined ? firstV2At - during.lastSignalAt : undefined;
+  const reloadToV2 = firstV2At !== undefined && during.lastReloadAt !== undefined ? firstV2At - during.lastReloadAt : undefined;
   const cpu = cpus();
   say('');
   say(`hotswap hello demo: Node ${process.version}, ${cpu[0]?.model ?? 'unknown cpu'} x ${cpu.length}`);
@@ -144,8 +172,8 @@ function summarise(report: LoadReport, outcome: HostEvent, steady: Stats, during
       ['requests answered by v1', String(v1)],
       ['requests answered by v2', String(v2)],
       ['failed requests (non-2xx or errors)', String(report.failed)],
-      ['reload() until v2 was current (host)', ms(outcome.durationMs as number)],
-      ['signal received -> first v2 answer (host)', ms(signalToV2)],
+      ['reload() until v2 was current (host)', ms(outcome.durationMs)],
+      ['reload began -> first v2 answer (host)', ms(reloadToV2)],
       ['longest event-loop delay, steady load', ms(steady.loopDelayMaxMs)],
       ['longest event-loop delay, reload window', `${ms(during.loopDelayMaxMs)} (p99 ${ms(during.loopDelayP99Ms)})`],
       [`heap before -> after${before.gc ? ' (after GC)' : ''}`, `${megabytes(before.heapUsedBytes)} -> ${megabytes(after.heapUsedBytes)}`],

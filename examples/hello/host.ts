@@ -3,20 +3,24 @@
  *
  *   node dist/examples/hello/host.js --plugins <dir built by `hotswap build`> [--port 0] [--free-delay ms]
  *
- * It prints one JSON line per event on stdout (`ready` with its pid and port, `reload` with each
- * outcome, `freed` when an old generation is gone) so a driver or a test can follow it, and
- * reloads on SIGUSR2 (`hotswap reload --pid <pid>`). The request counter lives in the host: it
- * survives every reload, which is the point.
+ * It prints one JSON line per event on stdout (`ready` with its pid, port and control socket,
+ * `reload` with each outcome, `freed` when an old generation is gone) so a driver or a test can
+ * follow it. It answers on a control socket (`startControl`): `hotswap reload <pid>` reloads it
+ * and prints the outcome; it also reloads on SIGUSR2 (`hotswap reload <pid> --signal`), which
+ * reports nothing back. The request counter lives in the host: it survives every reload, which is
+ * the point.
  *
  * Routes: anything else → the greeting; `/__stats` → event-loop delay, heap and per-version
  * counts (`?reset=1` restarts the delay histogram, `?gc=1` collects garbage first when the host
  * runs with --expose-gc); `/__status` → `manager.status()`.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RELOAD_SIGNAL, PluginManager } from 'hotswap';
+import { startControl } from 'hotswap/control';
 
 interface Greeting {
   readonly greeting: string;
@@ -55,7 +59,11 @@ manager.on('freed', (generation) => emit('freed', { generation }));
 // State kept in memory across reloads.
 let requests = 0;
 const byVersion = new Map<string, { count: number; firstAt: number }>();
-let lastSignalAt: number | undefined;
+/** When the last reload began in the host, whatever asked for it (the control socket or the signal). */
+let lastReloadAt: number | undefined;
+subscribe('hotswap:reload:start', (message) => {
+  if ((message as { kind?: string }).kind === 'reload') lastReloadAt = performance.now();
+});
 
 // Event-loop delay, sampled every millisecond: what a reload costs the requests being served.
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -75,7 +83,7 @@ function stats(url: URL): Record<string, unknown> {
     loopDelayMeanMs: loopDelay.mean / 1e6,
     heapUsedBytes: process.memoryUsage().heapUsed,
     gc: collectGarbage !== undefined && url.searchParams.has('gc'),
-    lastSignalAt,
+    lastReloadAt,
     versions: Object.fromEntries(byVersion),
   };
   if (url.searchParams.has('reset')) loopDelay.reset();
@@ -117,26 +125,23 @@ if (!first.ok) {
   process.exit(1);
 }
 
-if (process.platform !== 'win32') {
-  // Registered before the manager's own listener, so it sees the signal first.
-  process.on(DEFAULT_RELOAD_SIGNAL, () => {
-    lastSignalAt = performance.now();
-  });
-  manager.reloadOnSignal();
-}
+// `hotswap reload <pid>` (and status) reach the manager here, and get the reload's outcome back.
+const control = await startControl({ manager, name: 'hello' });
+if (process.platform !== 'win32') manager.reloadOnSignal();
 
 const server = createServer((req, res) => void handle(req, res));
 server.keepAliveTimeout = 30_000;
 server.listen(port, '127.0.0.1', () => {
   const address = server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  emit('ready', { pid: process.pid, port: bound, signal: process.platform === 'win32' ? null : DEFAULT_RELOAD_SIGNAL });
+  emit('ready', { pid: process.pid, port: bound, socket: control.socketPath, signal: process.platform === 'win32' ? null : DEFAULT_RELOAD_SIGNAL });
 });
 
 async function shutdown(): Promise<void> {
   server.closeAllConnections();
   server.close();
   loopDelay.disable();
+  await control.close();
   await manager.close();
   process.exit(0);
 }

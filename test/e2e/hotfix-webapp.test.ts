@@ -1,10 +1,14 @@
 /**
  * End to end: the hotfix-webapp example's real app in a child process, a patch built with the real
- * `hotswap hotfix build`, applied and reverted over HTTP through the app's admin routes.
+ * `hotswap hotfix build`, applied and reverted over HTTP through the app's admin routes, and from
+ * the shell with the real `hotswap hotfix apply | list | revert` over the app's control socket.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { runHotswap, type CliResult } from '../../examples/shared/processes.js';
 import {
   buildPatch,
   httpJson,
@@ -16,7 +20,7 @@ import {
   startApp,
   stopApp,
 } from '../../examples/hotfix-webapp/demo.js';
-import { TEST_MS } from '../helpers/timeout.js';
+import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const SHORT = /^\d\d:\d\d:\d\d UTC$/;
@@ -60,5 +64,70 @@ for (const backend of ['redirect', 'liveedit'] as const) {
     const back = await httpJson(app.port, 'GET', '/now');
     assert.match(String(back.json.now), ISO);
     assert.equal(back.json.pid, app.pid);
+  });
+}
+
+/** The real CLI (`node dist/src/cli/main.js ...args`), bounded. */
+function hotswap(...args: string[]): Promise<CliResult> {
+  return withTimeout(runHotswap(args), WAIT_MS, `hotswap ${args.join(' ')}`);
+}
+
+/** The one JSON document a `--json` verb printed. */
+function printed<T>(run: CliResult): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    return assert.fail(`hotswap printed no JSON (exit ${String(run.code)}):\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
+for (const backend of ['redirect', 'liveedit'] as const) {
+  test(`hotswap hotfix apply | list | revert <pid> patch the running app from the shell, no admin route (${backend})`, { timeout: TEST_MS }, async (t) => {
+    const ws = await makeWorkspace();
+    t.after(() => rm(ws.root, { recursive: true, force: true }));
+    const app = await startApp(ws, backend);
+    t.after(() => stopApp(app));
+    const pid = String(app.pid);
+    assert.match(String((await httpJson(app.port, 'GET', '/now')).json.now), ISO);
+
+    // The patch file exactly as `hotswap hotfix build --out` wrote it.
+    const patchFile = join(ws.root, 'cli-format-2.json');
+    await writeFile(patchFile, JSON.stringify(await buildPatch(ws, 'format-2', (s) => s.replace(ORIGINAL_FORMAT, NEW_FORMAT))));
+    const applied = await hotswap('hotfix', 'apply', pid, patchFile, '--json');
+    assert.equal(applied.code, 0, applied.stderr);
+    const outcome = printed<{ ok: boolean; version: string; functions: { name: string; backend: string }[] }>(applied);
+    assert.equal(outcome.ok, true);
+    assert.equal(outcome.version, 'format-2');
+    assert.deepEqual(outcome.functions.map((f) => [f.name, f.backend]), [['formatTime', backend]]);
+    const after = await httpJson(app.port, 'GET', '/now');
+    assert.match(String(after.json.now), SHORT, 'the patch applied from the shell is what the app serves');
+    assert.equal(after.json.requests, 2, 'in-memory state kept');
+    assert.equal(after.json.pid, app.pid);
+
+    const listed = await hotswap('hotfix', 'list', pid, '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(printed<{ version: string }[]>(listed).map((p) => p.version), ['format-2']);
+    // One engine behind both doors: the admin route lists what the CLI applied.
+    const route = (await httpJson(app.port, 'GET', '/hotfix')).json as unknown as { version: string }[];
+    assert.deepEqual(route.map((p) => p.version), ['format-2']);
+
+    const refusedFile = join(ws.root, 'cli-format-3.json');
+    const refusedPatch = await buildPatch(ws, 'format-3', (s) =>
+      s.replace('let requests = 0;', `${REFUSED_TOP_LEVEL}let requests = 0;`).replace(NEW_FORMAT, REFUSED_FORMAT),
+    );
+    await writeFile(refusedFile, JSON.stringify(refusedPatch));
+    const refused = await hotswap('hotfix', 'apply', pid, refusedFile);
+    assert.equal(refused.code, 1, 'a refused patch exits 1');
+    assert.match(refused.stderr, /^error HOTSWAP_ERR_HOTFIX_REFUSED\b.*SUFFIX/m);
+    assert.match(String((await httpJson(app.port, 'GET', '/now')).json.now), SHORT, 'still the applied patch');
+
+    const reverted = await hotswap('hotfix', 'revert', pid, 'format-2');
+    assert.equal(reverted.code, 0, reverted.stderr);
+    assert.match(reverted.stdout, /^reverted format-2: 1 function\(s\)/);
+    const back = await httpJson(app.port, 'GET', '/now');
+    assert.match(String(back.json.now), ISO, 'reverted from the shell: the original format again');
+    assert.equal(back.json.pid, app.pid);
+    const empty = await hotswap('hotfix', 'list', pid);
+    assert.equal(empty.stdout, 'no patch applied\n');
   });
 }

@@ -1,12 +1,16 @@
 // The hotfix-webapp example's application: a plain node:http server (no plugins, no build step).
 // `/now` formats the time with formatTime(), a module-private function. `/hotfix` is the admin
-// route that applies a patch in place through hotswap's hotfix engine. Run it with
-// `node server.mjs [port]`; it prints one JSON line `{"event":"ready","pid":...,"port":...}`.
+// route that applies a patch in place through hotswap's hotfix engine; the same engine answers on
+// a control socket, so `hotswap hotfix apply <pid> patch.json` reaches it from the shell too. Run
+// it with `node server.mjs [port]`; it prints one JSON line `{"event":"ready","pid":...,"port":...}`
+// once both answer.
 import { createServer } from 'node:http';
 import process from 'node:process';
+import { startControl } from 'hotswap/control';
 import { createHotfixEngine } from 'hotswap/hotfix';
 
 const engine = createHotfixEngine();
+const control = await startControl({ hotfix: engine });
 const startedAt = Date.now();
 let requests = 0; // in-memory state: a restart would lose it, a hotfix keeps it
 
@@ -51,3 +55,11 @@ const server = createServer(async (req, res) => {
 server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ event: 'ready', pid: process.pid, port: server.address().port }) + '\n');
 });
+
+// Closing the control server removes its socket and the record `hotswap` finds this process by.
+async function shutdown() {
+  await control.close();
+  process.exit(0);
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

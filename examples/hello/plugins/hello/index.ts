@@ -1,6 +1,7 @@
 /**
  * The `hello` plugin. The host calls `manager.invoke('hello', 'greet', name)`; edit the greeting
- * or VERSION, rebuild, send the reload signal, and the running host answers with the new code.
+ * or VERSION, rebuild, reload (`hotswap reload <pid>`), and the running host answers with the new
+ * code.
  */
 import { definePlugin } from 'hotswap/plugin';
 
