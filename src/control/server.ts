@@ -103,6 +103,9 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
     socket.once('close', () => connections.delete(socket));
     serveConnection(socket, { methods, maxFrameBytes, requestTimeoutMs, logger, name });
   });
+  // One server per socket: the program's own startControl takes over from the one `hotswap run`
+  // started (same default path), rather than leaving it listening on a removed file.
+  await serving.get(socketPath)?.close();
   if (process.platform !== 'win32') {
     // A socket file left by an earlier process of the same pid (this user's directory): it cannot be in use.
     try {
@@ -118,7 +121,7 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
   server.unref();
   let unannounce = (): void => {};
   try {
-    unannounce = announceControlSocket(socketPath);
+    unannounce = announceControlSocket(socketPath, options.name === undefined ? undefined : name);
   } catch (error) {
     logger.warn(`control: answering on ${socketPath}, but \`hotswap\` will not find this process: ${describe(error)}`);
   }
@@ -135,10 +138,11 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
   };
   process.once('exit', removeSocketFile);
   let closed: Promise<void> | undefined;
-  return {
+  const handle: ControlHandle = {
     socketPath,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        if (serving.get(socketPath) === handle) serving.delete(socketPath);
         process.off('exit', removeSocketFile);
         eventLoopDelay.disable();
         unannounce();
@@ -146,7 +150,12 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
         server.close(() => resolve());
       })),
   };
+  serving.set(socketPath, handle);
+  return handle;
 }
+
+/** The control servers of this process, by socket path. */
+const serving = new Map<string, ControlHandle>();
 
 function listen(server: Server, path: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -10,6 +10,8 @@ import { describeThisProcess, removeRecord, writeRecord } from './host-record.js
 /** How many listeners announced each signal (several managers may listen for the same one). */
 const listeners = new Map<string, number>();
 let controlSocket: string | undefined;
+/** The name the control server goes by (`startControl({ name })`), which the record then carries. */
+let controlName: string | undefined;
 let recordDir: string | undefined;
 let exitHookInstalled = false;
 
@@ -20,7 +22,7 @@ function rewrite(): void {
     return;
   }
   recordDir ??= ensureRuntimeDir();
-  writeRecord(recordDir, describeThisProcess(signals, controlSocket));
+  writeRecord(recordDir, describeThisProcess(signals, controlSocket, controlName));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Synchronous on purpose: 'exit' listeners cannot wait. A killed process leaves its record,
@@ -70,8 +72,9 @@ function release(signal: string): void {
  * called (one socket per process).
  * @throws when the record cannot be written
  */
-export function announceControlSocket(path: string): () => void {
+export function announceControlSocket(path: string, name?: string): () => void {
   controlSocket = path;
+  controlName = name;
   try {
     rewrite();
   } catch (error) {
@@ -81,6 +84,7 @@ export function announceControlSocket(path: string): () => void {
   return () => {
     if (controlSocket !== path) return;
     controlSocket = undefined;
+    controlName = undefined;
     try {
       rewrite();
     } catch {

@@ -42,11 +42,11 @@ export function recordPath(dir: string, pid: number): string {
 }
 
 /** This process's record, as it would be written now. */
-export function describeThisProcess(reloadSignals: readonly string[], socket?: string): HostRecord {
+export function describeThisProcess(reloadSignals: readonly string[], socket?: string, name?: string): HostRecord {
   const startTicks = processStartTicks(process.pid);
   return {
     pid: process.pid,
-    name: hostName(),
+    name: name ?? hostName(),
     startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     ...(startTicks === undefined ? {} : { startTicks }),
     hotswapVersion: HOTSWAP_VERSION,

@@ -85,6 +85,44 @@ describe('control server', () => {
     assert.equal(control.socketPath, join(runtimeDirPath(), `${process.pid}.sock`));
     assert.equal(statSync(control.socketPath).mode & 0o777, 0o600);
     assert.equal(readRecord(runtimeDirPath(), process.pid)?.socket, control.socketPath);
+    // The name given is the one the CLI finds the host by.
+    assert.equal(readRecord(runtimeDirPath(), process.pid)?.name, 'svc');
+  });
+
+  it('reloads from another plugin directory and rolls back, checking their parameters', async () => {
+    const client = await connectControl(control.socketPath);
+    try {
+      await client.call('reload', { pluginDir: '/srv/release-2' });
+      assert.equal(manager.pluginDirs.at(-1), '/srv/release-2');
+      for (const pluginDir of ['relative/dir', 5, '']) {
+        await assert.rejects(client.call('reload', { pluginDir }), (error: ControlRemoteError) => error.code === 'HOTSWAP_ERR_INVALID_ARGUMENT');
+      }
+      await client.call('rollback', { to: 3, data: 'x' });
+      assert.deepEqual(manager.reloads.at(-1), { rollback: { to: 3, data: 'x', discard: undefined } });
+      for (const params of [{ to: 0 }, { to: '3' }, { to: 1.5 }, { discard: 'yes' }]) {
+        await assert.rejects(client.call('rollback', params), (error: ControlRemoteError) => error.code === 'HOTSWAP_ERR_INVALID_ARGUMENT');
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it('takes over from an earlier server of this process on the same socket (hotswap run, then the program\'s own)', async () => {
+    const path = join(dir.dir.path, 'twice.sock');
+    const first = await startControl({ name: 'first', logger: quiet, socketPath: path });
+    const second = await startControl({ name: 'second', logger: quiet, socketPath: path });
+    try {
+      const client = await connectControl(path);
+      assert.equal(client.host.name, 'second');
+      client.close();
+      // The earlier one was closed: closing it again is a no-op, and the socket stays the second's.
+      await first.close();
+      const again = await connectControl(path);
+      assert.equal(again.host.name, 'second');
+      again.close();
+    } finally {
+      await second.close();
+    }
   });
 
   it('says hello with its protocol, then answers status with the process, the manager and the patches', async () => {
