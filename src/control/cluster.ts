@@ -16,7 +16,7 @@ import { readRecord } from '../discovery/host-record.js';
 import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
 import { ControlUnavailableError, describe } from '../errors.js';
 import { connectControl, type ControlClient } from './client.js';
-import type { RotationLeft } from './rotation.js';
+import { ROTATION_MESSAGE, type RotationLeft } from './rotation.js';
 import { toWire, type WireError } from './wire.js';
 
 /** A worker as outcomes name it: node:cluster's id, and its pid. */
@@ -185,12 +185,36 @@ export function clusterReload(method: 'reload' | 'rollback', params: Record<stri
 
 /** Runs `method` in one worker taken out of rotation for the time of it. */
 async function outOfRotation(l: Linked, method: string, params: Record<string, unknown>): Promise<WorkerOutcome> {
+  const removed = rotationLeft(l.worker);
   const rotation = (await l.client.call('rotation.leave', { drainTimeoutMs: DRAIN_TIMEOUT_MS })) as RotationLeft;
+  // Once this message is in, the round-robin no longer offers the worker connections (rotation.ts).
+  if (rotation.left) await removed.promise;
+  removed.cancel();
   try {
     return { ...ref(l), outcome: await callOutcome(l.client, method, params), rotation };
   } finally {
     await l.client.call('rotation.join');
   }
+}
+
+/** Resolves when worker `id` says its servers left the round-robin (bounded: a worker that never says goes on regardless). */
+function rotationLeft(id: number): { promise: Promise<void>; cancel: () => void } {
+  const worker = cluster.workers?.[id];
+  let cancel = (): void => {};
+  const promise = new Promise<void>((resolve) => {
+    if (worker === undefined) return resolve();
+    const onMessage = (message: unknown): void => {
+      if (typeof message === 'object' && message !== null && (message as Record<string, unknown>)[ROTATION_MESSAGE] === 'left') cancel();
+    };
+    const timer = setTimeout(() => cancel(), 5000);
+    cancel = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      resolve();
+    };
+    worker.on('message', onMessage);
+  });
+  return { promise, cancel };
 }
 
 /** A patch applied to one worker at a time, each out of rotation; a refusal reverts it where it was applied. */

@@ -119,6 +119,6 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
     }
     return targets.rotation.leave(drainTimeoutMs);
   });
-  methods.set('rotation.join', () => ({ joined: targets.rotation.join() }));
+  methods.set('rotation.join', async () => ({ joined: await targets.rotation.join() }));
   return methods;
 }

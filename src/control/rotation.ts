@@ -45,6 +45,28 @@ function isHttpServer(server: Server): server is HttpServer {
   return typeof (server as Partial<HttpServer>).closeIdleConnections === 'function';
 }
 
+/** The message a worker sends its primary once its servers have left the round-robin. */
+export const ROTATION_MESSAGE = 'hotswapRotation';
+
+type ListenArgs = [port: number | string] | [port: number, host: string];
+
+/**
+ * How to listen again exactly as the server did, so that the primary puts the worker back into the
+ * same round-robin handle: net keeps `addressType:address:port` of the listen call (address `null`
+ * when none was given) in `_connectionKey`. Undefined when it is not there (then the server is left
+ * open, and the worker only refuses connections).
+ */
+function relistenArgs(server: Server): ListenArgs | undefined {
+  const key = (server as { _connectionKey?: unknown })._connectionKey;
+  if (typeof key !== 'string') return undefined;
+  const type = key.slice(0, key.indexOf(':'));
+  const address = key.slice(key.indexOf(':') + 1, key.lastIndexOf(':'));
+  const port = Number(key.slice(key.lastIndexOf(':') + 1));
+  if (type === '-1') return [address];
+  if (!Number.isSafeInteger(port)) return undefined;
+  return address === 'null' ? [port] : [port, address];
+}
+
 /** A connection of a registered HTTP server: requests running on it, and when it last finished one. */
 interface Tracked {
   busy: number;
@@ -57,6 +79,8 @@ export class Rotation {
   #saved: Map<Server, number | undefined> | undefined;
   /** The HTTP connections accepted since the servers were registered. */
   readonly #connections = new Map<Socket, Tracked>();
+  /** The servers closed while out of rotation, and how to listen again as they did. */
+  #closed: { server: Server; again: ListenArgs }[] = [];
 
   constructor(servers: readonly Server[]) {
     this.#servers = servers;
@@ -108,13 +132,41 @@ export class Rotation {
       if (left === 0 || performance.now() >= deadline) break;
       await delay(DRAIN_POLL_MS);
     }
+    // Refusing is not enough once the thread stops: the primary would still offer the stopped worker
+    // connections, and wait for its answer. Closing the server takes the worker out of the primary's
+    // round-robin; the message after it, on the same ordered channel, tells the primary that is done.
+    this.#closed = [];
+    for (const server of this.#servers) {
+      const again = relistenArgs(server);
+      if (again === undefined) continue;
+      server.close();
+      this.#closed.push({ server, again });
+    }
+    process.send?.({ [ROTATION_MESSAGE]: 'left' });
     return { left: true, connectionsLeft: left, drainMs: Math.round(performance.now() - started) };
   }
-  /** Back in rotation: connections are accepted again, keep-alive kept. */
-  join(): boolean {
+
+  /** Back in rotation: the servers listen again where they did, and accept connections, keep-alive kept. */
+  async join(): Promise<boolean> {
     const saved = this.#saved;
     if (saved === undefined) return false;
     this.#saved = undefined;
+    const closed = this.#closed;
+    this.#closed = [];
+    await Promise.all(
+      closed.map(
+        ({ server, again }) =>
+          new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            const listening = (): void => {
+              server.off('error', reject);
+              resolve();
+            };
+            if (again.length === 1) server.listen(again[0], listening);
+            else server.listen(again[0], again[1], listening);
+          }),
+      ),
+    );
     for (const server of this.#servers) {
       (server as { maxConnections: number | undefined }).maxConnections = saved.get(server);
       if (isHttpServer(server)) server.off('request', closeAfterResponse);
