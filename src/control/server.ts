@@ -185,9 +185,17 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
     try {
       socket.write(encodeFrame(response, context.maxFrameBytes));
     } catch (error) {
-      // An answer over the frame limit: say so instead.
-      if (isHotswapError(error) && 'id' in response && response.id !== null) socket.write(encodeFrame(thrownResponse(response.id, '(answer)', error)));
-      else socket.destroy();
+      // An answer over the frame limit: say so instead; when even that is too large (the id alone
+      // fills the default limit), close the connection rather than throw out of the handler.
+      if (isHotswapError(error) && 'id' in response && response.id !== null) {
+        try {
+          socket.write(encodeFrame(thrownResponse(response.id, '(answer)', error)));
+          return;
+        } catch {
+          // Closed below.
+        }
+      }
+      socket.destroy();
     }
   };
   socket.on('error', () => socket.destroy());
@@ -242,10 +250,19 @@ function greet(request: Request, name: string): { ok: boolean; response: Respons
   }
   const protocol = request.params['protocol'];
   if (protocol !== CONTROL_PROTOCOL) {
-    const detail = `the client speaks version ${JSON.stringify(protocol)}, this host ${CONTROL_PROTOCOL}`;
+    const detail = `the client speaks version ${shown(protocol)}, this host ${CONTROL_PROTOCOL}`;
     return { ok: false, response: errorResponse(request.id, RPC.invalidRequest, 'HOTSWAP_ERR_CONTROL_PROTOCOL_MISMATCH', new ControlProtocolMismatchError(detail).message) };
   }
   return { ok: true, response: resultResponse(request.id, { protocol: CONTROL_PROTOCOL, hotswapVersion: HOTSWAP_VERSION, pid: process.pid, name }) };
+}
+
+/** A client's value in a message: its JSON, or its type when JSON.stringify cannot write it (nested deeper than the stack). */
+function shown(value: unknown): string {
+  try {
+    return String(JSON.stringify(value));
+  } catch {
+    return `a deeply nested ${Array.isArray(value) ? 'array' : typeof value}`;
+  }
 }
 
 async function answer(request: Request, context: ConnectionContext): Promise<Response> {
