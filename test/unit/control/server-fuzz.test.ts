@@ -60,6 +60,14 @@ class CountedManager implements ControlledManager {
     return outcome;
   }
 
+  rollback(options?: Parameters<ControlledManager['rollback']>[0]): Promise<ReloadOutcome> {
+    return this.manager.rollback(options);
+  }
+
+  usePluginDir(dir: string): void {
+    this.manager.usePluginDir(dir);
+  }
+
   status(): ReturnType<ControlledManager['status']> {
     return this.manager.status();
   }
