@@ -199,12 +199,16 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
     }
   };
   socket.on('error', () => socket.destroy());
+  let unreadable = false;
   socket.on('data', (chunk: Buffer) => {
+    // Whatever follows a bad frame is not read: the connection is closing.
+    if (unreadable) return;
     let messages: unknown[];
     try {
       messages = decoder.push(chunk);
     } catch (error) {
       // The stream cannot be resynchronised after a bad frame: answer once, then close.
+      unreadable = true;
       const code = isHotswapError(error) ? error.code : 'HOTSWAP_ERR_CONTROL_MALFORMED';
       context.logger.warn(`control: closing a connection: ${describe(error)}`);
       send(errorResponse(null, RPC.parseError, code, describe(error)));

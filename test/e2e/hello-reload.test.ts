@@ -247,7 +247,7 @@ test('without --json, hotswap reload prints the outcome in words; with --signal 
   logged.catch(() => {}); // awaited below, unless the CLI's answer already failed the test
   const signal = await hotswap('reload', String(host.pid), '--signal');
   assert.equal(signal.code, 0, signal.stderr);
-  assert.match(signal.stdout, new RegExp(`sent SIGUSR2 to host \\(pid ${host.pid}\\): a signal reports no outcome`));
+  assert.match(signal.stdout, new RegExp(`sent SIGUSR2 to hello \\(pid ${host.pid}\\): a signal reports no outcome`));
   // The outcome shows only in the host's own log.
   const outcome = await logged;
   assert.equal(outcome.ok, true, JSON.stringify(outcome));
