@@ -320,16 +320,17 @@ function report(results: Results, options: Options, load: string): void {
   const p = results.pm2;
   if (p !== undefined) {
     const base = c === undefined ? Number.NaN : median(c.swap);
+    const baseAnswer = c === undefined ? Number.NaN : median(c.swapAnswer);
     const rows: string[][] = [];
     if (c !== undefined) {
-      rows.push(['`hotswap reload <pid>` (control socket)', '1', String(c.swap.length), ms(base), ms(min(c.swap)), ms(max(c.swap)), ms(median(c.swapAnswer)), '1.0x']);
+      rows.push(['`hotswap reload <pid>` (control socket)', '1', String(c.swap.length), ms(base), ms(min(c.swap)), ms(max(c.swap)), ms(median(c.swapAnswer)), '1.0x', '1.0x']);
     }
     for (const { mode, command, answer } of p) {
-      rows.push([`\`pm2 reload app\`, ${mode.name}`, String(mode.workers), String(command.length), ms(median(command)), ms(min(command)), ms(max(command)), ms(median(answer)), ratio(median(command), base)]);
+      rows.push([`\`pm2 reload app\`, ${mode.name}`, String(mode.workers), String(command.length), ms(median(command)), ms(min(command)), ms(max(command)), ms(median(answer)), ratio(median(command), base), ratio(median(answer), baseAnswer)]);
     }
     if (results.pm2Ping !== undefined) {
       const ping = results.pm2Ping;
-      rows.push(['`pm2 ping` (pm2 start-up and a round trip to its daemon)', '-', String(ping.length), ms(median(ping)), ms(min(ping)), ms(max(ping)), '-', ratio(median(ping), base)]);
+      rows.push(['`pm2 ping` (pm2 start-up and a round trip to its daemon)', '-', String(ping.length), ms(median(ping)), ms(min(ping)), ms(max(ping)), '-', ratio(median(ping), base), '-']);
     }
     table(
       'control: hotswap reload against pm2 reload, the same app',
@@ -338,7 +339,7 @@ function report(results: Results, options: Options, load: string): void {
         'command: spawn to exit; new version answers: from spawn until `/` (a new connection per poll, polled from the command\'s exit) answers the new version',
         `hotswap's row is the "reload, new version" of the CLI table above; ${options.pm2Runs} pm2 runs per mode after one untimed`,
       ],
-      ['command', 'processes', 'runs', 'command median', 'command min', 'command max', 'new version answers (median)', 'command vs hotswap'],
+      ['command', 'processes', 'runs', 'command median', 'command min', 'command max', 'new version answers (median)', 'command vs hotswap', 'new version vs hotswap'],
       rows,
     );
   }
@@ -350,12 +351,13 @@ function report(results: Results, options: Options, load: string): void {
         `autocannon, ${options.connections} keep-alive connections each sending its next request when answered (saturating); ${options.loadReloads} reloads of new versions, ${options.intervalMs} ms apart, each once the previous version was replaced; 1 s of load before the first`,
         'failed: transport errors (a refused connection is retried at once and each try counts) and timeouts, and non-2xx answers',
       ],
-      ['tool', 'reloads', 'answered', 'failed (errors / timeouts / non-2xx)', 'p99', 'max', 'p99 before the first reload', 'command median under load'],
+      ['tool', 'reloads', 'answered', 'failed (errors / timeouts / non-2xx)', 'errors by code', 'p99', 'max', 'p99 before the first reload', 'command median under load'],
       l.map(({ name, result, commands }) => [
         name,
         String(commands.length),
         String(result.answered),
         `${result.errors} / ${result.timeouts} / ${result.non2xx}`,
+        Object.entries(result.errorCodes).map(([code, count]) => `${code} ${count}`).join(', ') || '-',
         ms(result.all.p99),
         ms(result.all.max),
         ms(result.steady.p99),
