@@ -41,6 +41,8 @@ export interface LoadResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
+  /** Transport errors by code (ECONNREFUSED, ECONNRESET, ...), as autocannon reported each. */
+  readonly errorCodes: Readonly<Record<string, number>>;
   readonly all: LatencySummary;
   readonly steady: LatencySummary;
 }
@@ -54,6 +56,7 @@ interface AutocannonResult {
 
 interface AutocannonInstance extends PromiseLike<AutocannonResult> {
   on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
+  on(event: 'reqError', listener: (error: NodeJS.ErrnoException) => void): void;
   stop(): void;
 }
 
@@ -109,6 +112,11 @@ async function child(argv: readonly string[]): Promise<void> {
     latencies.push(responseTimeMs);
     arrivals.push(performance.timeOrigin + performance.now());
   });
+  const errorCodes: Record<string, number> = {};
+  instance.on('reqError', (error) => {
+    const code = error.code ?? error.message;
+    errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+  });
   let steadyUntil = Number.POSITIVE_INFINITY;
   process.on('message', (message: ToChild) => {
     if (message.cmd !== 'stop') return;
@@ -127,6 +135,7 @@ async function child(argv: readonly string[]): Promise<void> {
       errors: result.errors,
       timeouts: result.timeouts,
       non2xx: result.non2xx,
+      errorCodes,
       all: summarise(latencies),
       steady: summarise(steady),
     },
