@@ -46,7 +46,8 @@ export class LeakDetector {
     watched.timer = setTimeout(() => {
       if (!this.#alive.has(watched) || !leakChannel.hasSubscribers) return;
       leakChannel.publish(suspect(watched, Date.now()));
-    }, this.#graceMs + 1);
+      // Node's timers take at most 2^31 - 1 ms; a longer delay would fire at once.
+    }, Math.min(this.#graceMs + 1, 2 ** 31 - 1));
     watched.timer.unref();
   }
 
