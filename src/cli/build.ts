@@ -1,6 +1,5 @@
 /** `hotswap build [options] <pluginDir...> <outputDir>` */
 import { Argument, Option, type Command } from 'commander';
-import { buildPlugins, linkPluginsStatically, watchPlugins } from '../build/index.js';
 import { cliLogger, formatBuildLine, formatLinkLines, printError } from './report.js';
 
 interface BuildCommandOptions {
@@ -52,6 +51,8 @@ export function registerBuildCommand(program: Command): void {
         logger: cliLogger(options.verbose),
       };
       const print = (line: string): void => void process.stdout.write(line + '\n');
+      // Loaded here, not at the top: every other command would pay for esbuild and acorn at start-up.
+      const { buildPlugins, linkPluginsStatically, watchPlugins } = await import('../build/index.js');
       const sourceMap = options.sourceMap && options.sourcemap;
       if (options.staticLinking) {
         // Statically linked code is compiled by the host's own build: these options have no meaning.

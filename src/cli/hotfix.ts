@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputUnreadableError, InvalidArgumentError } from '../errors.js';
-import { buildPatch, type PatchSourcePair } from '../hotfix/artifact/build-patch.js';
+import type { PatchSourcePair } from '../hotfix/artifact/build-patch.js';
 import { requireDirectory } from '../inputs.js';
 import { registerHotfixRemoteCommands } from './hotfix-remote.js';
 
@@ -61,6 +61,8 @@ export function registerHotfixCommand(program: Command): void {
       requireDirectory('--root', root, 'give the directory the app runs from');
       requireDirectory('--base-dir', baseDir, 'give a copy of the code that runs now (e.g. the release being patched)');
       requireDirectory('the directory of --out', dirname(resolve(options.out)), 'create it first');
+      // Loaded here: the planner's parser is not needed by the other commands.
+      const { buildPatch } = await import('../hotfix/artifact/build-patch.js');
       const patch = await buildPatch({
         version: options.version,
         files: patchSourcePairs(files, root, baseDir),
