@@ -39,7 +39,8 @@ function detail(channel: string, message: EventMessage): string {
 
 function summary(event: ControlEvent): string {
   const text = detail(event.channel, event.message as EventMessage);
-  return `${new Date(event.at).toISOString()} ${event.channel}${text === '' ? '' : ` ${text}`}`;
+  const from = event.worker === undefined ? '' : ` [worker ${event.worker.worker}, pid ${event.worker.pid}]`;
+  return `${new Date(event.at).toISOString()}${from} ${event.channel}${text === '' ? '' : ` ${text}`}`;
 }
 
 export function registerEventsCommand(program: Command): void {

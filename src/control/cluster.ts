@@ -16,6 +16,7 @@ import { readRecord } from '../discovery/host-record.js';
 import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
 import { ControlUnavailableError, describe } from '../errors.js';
 import { connectControl, type ControlClient } from './client.js';
+import type { ControlEvent } from './events.js';
 import { ROTATION_MESSAGE, type RotationLeft } from './rotation.js';
 import { toWire, type WireError } from './wire.js';
 
@@ -255,4 +256,32 @@ export async function clusterHotfixList(): Promise<{ workers: (WorkerRef & { pat
   }));
   if (!outcome.ok) throw new ControlUnavailableError('(cluster)', outcome.error?.message ?? 'of a worker did not answer');
   return { workers: outcome.workers.map((w) => ({ worker: w.worker, pid: w.pid, patches: w.outcome['patches'] })) };
+}
+
+/**
+ * Follows every current worker's events and hands each to `send` with the worker it came from.
+ * Resolves once every worker follows (or failed to: reported through `onError`) to the function
+ * that stops.
+ */
+export async function followWorkers(send: (event: ControlEvent) => void, onError: (error: unknown) => void): Promise<() => void> {
+  const dir = ensureRuntimeDir();
+  const followed = await Promise.all(
+    clusterWorkers().map(async (worker): Promise<ControlClient | undefined> => {
+      const socket = readRecord(dir, worker.pid)?.socket;
+      try {
+        if (socket === undefined) {
+          throw new ControlUnavailableError('(none)', `of worker ${worker.worker} (pid ${worker.pid}) does not exist: its events are not followed`);
+        }
+        const client = await connectControl(socket);
+        await client.subscribe((event) => send({ ...event, worker }));
+        return client;
+      } catch (error) {
+        onError(error);
+        return undefined;
+      }
+    }),
+  );
+  return () => {
+    for (const client of followed) client?.close();
+  };
 }

@@ -22,6 +22,8 @@ export const EVENT_CHANNELS = [
 
 export interface ControlEvent {
   readonly channel: string;
+  /** Set by a cluster primary forwarding a worker's event: which worker it came from. */
+  readonly worker?: { readonly worker: number; readonly pid: number };
   /** ms since the epoch. */
   readonly at: number;
   readonly message: unknown;

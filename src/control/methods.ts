@@ -61,11 +61,19 @@ function need<T>(engine: T | undefined, method: string, what: string): T {
   return engine;
 }
 
+function managerOf(targets: Pick<ControlTargets, 'manager'>): ControlledManager | undefined {
+  return typeof targets.manager === 'function' ? targets.manager() : targets.manager;
+}
+
+/** Whether the host is a cluster primary with workers and no manager of its own: then it speaks for its workers (cluster.ts). */
+export function speaksForWorkers(targets: Pick<ControlTargets, 'manager' | 'cluster'>): boolean {
+  return targets.cluster && managerOf(targets) === undefined && clusterWorkers().length > 0;
+}
+
 export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method> {
   const methods = new Map<string, Method>();
-  const manager = (): ControlledManager | undefined => (typeof targets.manager === 'function' ? targets.manager() : targets.manager);
-  // A cluster primary with workers and no manager of its own speaks for its workers (cluster.ts).
-  const forWorkers = (): boolean => targets.cluster && manager() === undefined && clusterWorkers().length > 0;
+  const manager = (): ControlledManager | undefined => managerOf(targets);
+  const forWorkers = (): boolean => speaksForWorkers(targets);
   methods.set('status', async () => ({
     pid: process.pid,
     name: targets.name,

@@ -19,8 +19,9 @@ import { defaultLogger, type Logger } from '../logger.js';
 import { HOTSWAP_VERSION } from '../version.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './framing.js';
 import { CONTROL_PROTOCOL, errorResponse, readRequest, resultResponse, RPC, thrownResponse, type Request, type Response } from './jsonrpc.js';
-import { EVENT_CHANNELS, subscribeEvents } from './events.js';
-import { methodsFor, type ControlledManager, type Method } from './methods.js';
+import { followWorkers } from './cluster.js';
+import { EVENT_CHANNELS, subscribeEvents, type ControlEvent } from './events.js';
+import { methodsFor, speaksForWorkers, type ControlledManager, type Method } from './methods.js';
 import { Rotation } from './rotation.js';
 
 export interface ControlOptions {
@@ -36,6 +37,8 @@ export interface ControlOptions {
   readonly maxFrameBytes?: number | undefined;
   /** Connections at once; more are closed at once. @default 128 */
   readonly maxConnections?: number | undefined;
+  /** A connection that has not said hello within this long is closed (it would hold a slot for nothing). @default 10000 */
+  readonly helloTimeoutMs?: number | undefined;
   /** How long a request may run before it is answered with an error (the operation goes on). @default 120000 */
   readonly requestTimeoutMs?: number | undefined;
   readonly logger?: Logger | undefined;
@@ -82,6 +85,7 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
   const maxFrameBytes = positive('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES);
   const maxConnections = positive('maxConnections', options.maxConnections, 128);
   const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs, 120_000);
+  const helloTimeoutMs = positive('helloTimeoutMs', options.helloTimeoutMs, 10_000);
   const logger = options.logger ?? defaultLogger;
   const name = options.name ?? hostName();
   const socketPath = options.socketPath ?? defaultSocketPath();
@@ -90,7 +94,9 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
     throw new InvalidArgumentError('servers', 'expected an array of net.Server or http.Server');
   }
   const rotation = new Rotation(options.servers ?? []);
-  const methods = methodsFor({ name, manager: options.manager, hotfix: options.hotfix, eventLoopDelay, rotation, cluster: options.cluster ?? true });
+  const targets = { name, manager: options.manager, hotfix: options.hotfix, eventLoopDelay, rotation, cluster: options.cluster ?? true };
+  const methods = methodsFor(targets);
+  const forWorkers = (): boolean => speaksForWorkers(targets);
 
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -101,7 +107,7 @@ export async function startControl(options: ControlOptions = {}): Promise<Contro
     }
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
-    serveConnection(socket, { methods, maxFrameBytes, requestTimeoutMs, logger, name });
+    serveConnection(socket, { methods, forWorkers, maxFrameBytes, requestTimeoutMs, helloTimeoutMs, logger, name });
   });
   // One server per socket: the program's own startControl takes over from the one `hotswap run`
   // started (same default path), rather than leaving it listening on a removed file.
@@ -167,10 +173,16 @@ function listen(server: Server, path: string): Promise<void> {
   });
 }
 
+/** A subscriber whose unread events pass this many bytes is dropped rather than let the host's memory grow. */
+export const MAX_EVENT_BACKLOG_BYTES = 16 * 1024 * 1024;
+
 interface ConnectionContext {
   readonly methods: ReadonlyMap<string, Method>;
+  /** Whether `events.subscribe` follows the cluster's workers too. */
+  readonly forWorkers: () => boolean;
   readonly maxFrameBytes: number;
   readonly requestTimeoutMs: number;
+  readonly helloTimeoutMs: number;
   readonly logger: Logger;
   readonly name: string;
 }
@@ -179,7 +191,15 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
   const decoder = new FrameDecoder(context.maxFrameBytes);
   let greeted = false;
   let unsubscribe: (() => void) | undefined;
-  socket.once('close', () => unsubscribe?.());
+  const helloTimer = setTimeout(() => {
+    context.logger.warn(`control: closing a connection that did not say hello within ${context.helloTimeoutMs} ms`);
+    socket.destroy();
+  }, context.helloTimeoutMs);
+  helloTimer.unref();
+  socket.once('close', () => {
+    clearTimeout(helloTimer);
+    unsubscribe?.();
+  });
   const send = (response: Response): void => {
     if (socket.destroyed) return;
     try {
@@ -226,21 +246,46 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
       if (!greeted) {
         const hello = greet(request, context.name);
         greeted = hello.ok;
+        if (greeted) clearTimeout(helloTimer);
         send(hello.response);
         continue;
       }
       if (request.method === 'events.subscribe') {
         // Events go to this connection as notifications until it closes.
-        unsubscribe ??= subscribeEvents((event) => {
+        const sendEvent = (event: ControlEvent): void => {
           if (socket.destroyed) return;
+          if (socket.writableLength > MAX_EVENT_BACKLOG_BYTES) {
+            context.logger.warn(`control: dropping an events subscriber that has not read ${socket.writableLength} bytes of events`);
+            socket.destroy();
+            return;
+          }
           try {
             socket.write(encodeFrame({ jsonrpc: '2.0', method: 'event', params: event }, context.maxFrameBytes));
           } catch (error) {
             context.logger.warn(`control: an event could not be sent: ${describe(error)}`);
           }
-        });
+        };
         context.logger.info('control: events.subscribe');
-        send(resultResponse(request.id, { channels: EVENT_CHANNELS }));
+        if (unsubscribe !== undefined) {
+          send(resultResponse(request.id, { channels: EVENT_CHANNELS }));
+          continue;
+        }
+        const local = subscribeEvents(sendEvent);
+        let stopWorkers = (): void => {};
+        unsubscribe = () => {
+          local();
+          stopWorkers();
+        };
+        if (!context.forWorkers()) {
+          send(resultResponse(request.id, { channels: EVENT_CHANNELS }));
+          continue;
+        }
+        // Answered once every worker is followed: an event after the answer is not missed.
+        void followWorkers(sendEvent, (error) => context.logger.warn(`control: ${describe(error)}`)).then((stop) => {
+          if (socket.destroyed) stop();
+          else stopWorkers = stop;
+          send(resultResponse(request.id, { channels: EVENT_CHANNELS }));
+        });
         continue;
       }
       void answer(request, context).then(send);

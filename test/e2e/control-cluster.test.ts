@@ -166,12 +166,45 @@ test('a cluster is one target: status, all-or-none reload and rollback, hotfix o
   const readable = await cli('status', primary);
   assert.match(readable.stdout, /\nworker 1 \(pid \d+\):\n {2}cluster-e2e/);
 
+  // The primary's event stream carries every worker's events, each naming its worker.
+  const events = spawn(process.execPath, [CLI, 'events', primary, '--json'], { cwd: tmp.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => events.kill('SIGKILL'));
+  let eventLines = '';
+  let eventErr = '';
+  events.stdout.setEncoding('utf8').on('data', (chunk: string) => (eventLines += chunk));
+  await withTimeout(
+    new Promise<void>((resolve) =>
+      events.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        eventErr += chunk;
+        if (eventErr.includes('following')) resolve();
+      }),
+    ),
+    WAIT_MS,
+    () => `hotswap events to follow the cluster; it printed: ${eventErr}`,
+  );
+  const reloadEnds = withTimeout(
+    new Promise<number[]>((resolve) =>
+      events.stdout.on('data', () => {
+        const workersDone = eventLines
+          .split('\n')
+          .filter((line) => line.includes('"hotswap:reload:end"'))
+          .map((line) => (JSON.parse(line) as { worker: { worker: number } }).worker.worker)
+          .sort();
+        if (workersDone.length >= 2) resolve(workersDone);
+      }),
+    ),
+    WAIT_MS,
+    () => `a reload:end event from each worker; the stream printed: ${eventLines}`,
+  );
+
   await build('v2');
   const reloaded = await cli('reload', primary);
   assert.equal(reloaded.code, 0, reloaded.stderr);
   assert.match(reloaded.stdout, /^reload: done in 2 worker\(s\)/);
   assert.match(reloaded.stdout, /worker 1 \(pid \d+\): generation 2 is current: p v1 -> v2\n/);
   assert.deepEqual(await answers(port), ['1 v2 1', '2 v2 1']);
+  assert.deepEqual(await reloadEnds, [1, 2]);
+  events.kill('SIGINT');
 
   // v3 refuses to load in worker 2 only: worker 1, which had swapped, goes back to v2.
   await build('v3', "onLoad() { if (cluster.worker?.id === 2) throw new Error('worker 2 refuses v3'); },", "import cluster from 'node:cluster';");

@@ -4,12 +4,15 @@
  * closed) while the server goes on answering others.
  */
 import assert from 'node:assert/strict';
+import { channel } from 'node:diagnostics_channel';
+import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectControl, ControlRemoteError, startControl, type ControlHandle } from '../../../src/control/index.js';
 import { encodeFrame, FrameDecoder } from '../../../src/control/framing.js';
+import { MAX_EVENT_BACKLOG_BYTES } from '../../../src/control/server.js';
 import { readRecord } from '../../../src/discovery/host-record.js';
 import { runtimeDirPath } from '../../../src/discovery/runtime-dir.js';
 import type { ReloadOutcome } from '../../../src/runtime/options.js';
@@ -104,6 +107,47 @@ describe('control server', () => {
       }
     } finally {
       client.close();
+    }
+  });
+
+  it('closes a connection that does not say hello in time, and drops an events subscriber that does not read', async () => {
+    const path = join(dir.dir.path, 'strict.sock');
+    let onDrop = (): void => {};
+    const dropped = new Promise<void>((resolve) => (onDrop = resolve));
+    const logger = { ...quiet, warn: (message: string) => (message.includes('dropping an events subscriber') ? onDrop() : undefined) };
+    const strict = await startControl({ name: 'strict', logger, socketPath: path, helloTimeoutMs: 50 });
+    try {
+      const silent = connect(path);
+      await withTimeout(once(silent, 'close'), WAIT_MS, 'the server to close a connection that said nothing');
+      // A subscriber that never reads: its unread events pass the backlog limit and it is dropped.
+      const reader = connect(path);
+      reader.write(hello);
+      reader.write(encodeFrame({ jsonrpc: '2.0', id: 1, method: 'events.subscribe', params: {} }));
+      reader.pause();
+      await withTimeout(once(reader, 'connect'), WAIT_MS, 'the subscriber to connect');
+      const big = 'x'.repeat(1024 * 1024);
+      const end = channel('hotswap:reload:end');
+      // Published until the server drops the subscriber (bounded by the wait below).
+      let published = 0;
+      const publishing = setInterval(() => {
+        for (let i = 0; i < 4; i++) end.publish({ generation: published++, kind: 'reload', outcome: { ok: true, big } });
+      }, 1);
+      try {
+        await withTimeout(dropped, WAIT_MS, 'the server to drop a subscriber that does not read');
+      } finally {
+        clearInterval(publishing);
+      }
+      assert.ok(published * big.length > MAX_EVENT_BACKLOG_BYTES, `dropped after ${published} events of 1 MiB`);
+      // A paused socket sees its end only once it reads what came before.
+      const closed = once(reader, 'close');
+      reader.resume();
+      await withTimeout(closed, WAIT_MS, 'the dropped subscriber to see its connection closed');
+      // Others are still served.
+      const client = await connectControl(path);
+      assert.equal(client.host.name, 'strict');
+      client.close();
+    } finally {
+      await strict.close();
     }
   });
 
