@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { HOTSWAP_VERSION } from '../version.js';
 import { registerBuildCommand } from './build.js';
+import { registerDevCommand } from './dev.js';
 import { EXIT_USAGE, exitCodeFor, printError } from './report.js';
 import { registerHotfixCommand } from './hotfix.js';
 import { registerReloadCommand } from './reload.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerReloadCommand(program);
   registerRollbackCommand(program);
   registerRunCommand(program);
+  registerDevCommand(program);
   registerHotfixCommand(program);
   registerStatusCommands(program);
   registerEventsCommand(program);

@@ -8,6 +8,7 @@ import { isAbsolute } from 'node:path';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { ControlUnknownMethodError, InvalidArgumentError } from '../errors.js';
 import type { HotfixEngine } from '../hotfix/engine.js';
+import { loadedModules } from '../hotfix/redirect/loaded-modules.js';
 import type { Patch } from '../hotfix/types.js';
 import type { ManagerStatus } from '../runtime/status.js';
 import type { ReloadOutcome } from '../runtime/options.js';
@@ -119,6 +120,11 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
     return toWire(await need(targets.hotfix, 'hotfix.revert', 'hotfix engine').revert(version));
   });
   methods.set('hotfix.list', () => (forWorkers() ? clusterHotfixList() : need(targets.hotfix, 'hotfix.list', 'hotfix engine').list()));
+  // What `hotswap dev` asks before patching a saved file: the modules loaded, and their base hashes.
+  methods.set('hotfix.modules', () => {
+    need(targets.hotfix, 'hotfix.modules', 'hotfix engine');
+    return loadedModules();
+  });
   // Asked by a cluster primary around a hotfix of this worker (rotation.ts).
   methods.set('rotation.leave', (params) => {
     const drainTimeoutMs = params['drainTimeoutMs'] ?? DRAIN_TIMEOUT_MS;

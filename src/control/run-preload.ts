@@ -11,8 +11,11 @@ import { liveManagers } from '../runtime/live-managers.js';
 import type { ControlledManager } from './methods.js';
 import { startControl } from './server.js';
 
+// Under `hotswap dev`, which prints every outcome itself, the engine's warnings would say it twice.
+const engineLogger = process.env['HOTSWAP_DEV'] === '1' ? { ...defaultLogger, warn: (message: string) => defaultLogger.debug(message) } : defaultLogger;
+
 try {
-  await startControl({ hotfix: createHotfixEngine(), manager: () => liveManagers()[0] as ControlledManager | undefined });
+  await startControl({ hotfix: createHotfixEngine({ logger: engineLogger }), manager: () => liveManagers()[0] as ControlledManager | undefined });
 } catch (error) {
   defaultLogger.warn(`hotswap run: the control server did not start (hotswap status and hotfix will not reach this program): ${describe(error)}`);
 }
