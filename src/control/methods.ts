@@ -9,6 +9,7 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import { ControlUnknownMethodError, InvalidArgumentError } from '../errors.js';
 import type { HotfixEngine } from '../hotfix/engine.js';
 import { loadedModules } from '../hotfix/redirect/loaded-modules.js';
+import { warmPlanner } from '../hotfix/redirect/planner.js';
 import type { Patch } from '../hotfix/types.js';
 import type { ManagerStatus } from '../runtime/status.js';
 import type { ReloadOutcome } from '../runtime/options.js';
@@ -124,6 +125,12 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
   methods.set('hotfix.modules', () => {
     need(targets.hotfix, 'hotfix.modules', 'hotfix engine');
     return loadedModules();
+  });
+  // Asked by `hotswap dev` once the app has started, so that its first patch is as quick as the next.
+  methods.set('hotfix.warm', async () => {
+    need(targets.hotfix, 'hotfix.warm', 'hotfix engine');
+    await warmPlanner();
+    return { warm: true };
   });
   // Asked by a cluster primary around a hotfix of this worker (rotation.ts).
   methods.set('rotation.leave', (params) => {

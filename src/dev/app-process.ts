@@ -70,6 +70,7 @@ export class AppProcess {
     // The control server answers before the program's first line; the app counts as started once
     // its entry module runs, when every module it imports statically is loaded (and patchable).
     await this.#entryLoaded(child, client);
+    await client.call('hotfix.warm');
     this.#client = client;
     return client;
   }

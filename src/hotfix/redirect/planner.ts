@@ -72,3 +72,15 @@ export async function planOffThread(request: PlanRequest): Promise<PlanResponse>
   const { planRedirect } = await import('./plan.js');
   return planRedirect(request);
 }
+
+/**
+ * Starts the planning thread and has it load what it plans with (the parser, the TypeScript
+ * transform) by planning a small edit of a made-up module, so that the first real patch does not
+ * wait for them (about 200 ms). `hotswap dev` asks for it when the app starts. Never fails.
+ */
+export async function warmPlanner(): Promise<void> {
+  const loaded = 'export function warm(): number {\n  return 1;\n}\n';
+  const source = loaded.replace('1', '2');
+  const { sha256 } = await import('../source.js');
+  await planOffThread({ file: 'warm.ts', path: '/hotswap-warm.ts', sourceType: 'module', loaded, state: undefined, version: 'warm', baseHash: sha256(loaded), source, scope: undefined }).catch(() => undefined);
+}
