@@ -59,6 +59,12 @@ export interface WatchPluginsOptions extends BuildPluginsOptions {
 }
 
 export interface PluginWatcher {
+  /**
+   * Rebuilds the plugin of directory `pluginDir` now, without waiting for the watch to notice the
+   * change (esbuild's watch polls, and may take a few hundred milliseconds): for a caller that has
+   * its own file watcher. Reported through onBuild / onError like any rebuild; never rejects.
+   */
+  rebuild(pluginDir: string): Promise<void>;
   /** Stops watching; resolves once no build is running any more. */
   close(): Promise<void>;
 }

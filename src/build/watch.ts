@@ -4,6 +4,7 @@
  * and the previous artifact stays in place. The live names are scanned again on every rebuild
  * (the generated entry is loaded anew each time).
  */
+import { resolve } from 'node:path';
 import { context, type BuildContext, type Plugin } from 'esbuild';
 import { finishCompile } from './compile.js';
 import { emitPlugin } from './emit.js';
@@ -23,6 +24,7 @@ export async function watchPlugins(options: WatchPluginsOptions): Promise<Plugin
   const settings = await resolveSettings(options);
   const sources = await resolvePluginSources(options.pluginDirs, settings.outDir);
   const contexts: BuildContext[] = [];
+  const byDir = new Map<string, BuildContext>();
   const firstBuilds: Promise<void>[] = [];
   try {
     for (const source of sources) {
@@ -32,6 +34,7 @@ export async function watchPlugins(options: WatchPluginsOptions): Promise<Plugin
       const reporter = reportEveryBuild(source, settings, options, entry, () => firstBuildDone());
       const ctx = await context(esbuildOptions(source, settings, entry, [reporter]));
       contexts.push(ctx);
+      byDir.set(resolve(source.dir), ctx);
     }
     // watch() starts with a full build of its own; onEnd reports it like every rebuild.
     await Promise.all(contexts.map((ctx) => ctx.watch()));
@@ -42,6 +45,10 @@ export async function watchPlugins(options: WatchPluginsOptions): Promise<Plugin
   await Promise.all(firstBuilds);
   settings.logger.debug(`watching ${sources.map((s) => s.name).join(', ')}`);
   return {
+    async rebuild(pluginDir) {
+      // A failed build is reported by the onEnd hook; the rejection says nothing more.
+      await byDir.get(resolve(pluginDir))?.rebuild().catch(() => undefined);
+    },
     async close() {
       await Promise.all(contexts.map((ctx) => ctx.dispose()));
     },

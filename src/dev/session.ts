@@ -72,11 +72,20 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     onExit: (code, signal) => reporter.report({ event: 'app-exited', code, signal }),
   });
 
+  /** Starts the app; one that exits while starting is reported (app-exited) and started again at the next save. */
+  const start = async (): Promise<boolean> => {
+    try {
+      await app.start();
+      return true;
+    } catch (error) {
+      if (app.pid !== undefined) reporter.report({ event: 'not-applied', reason: `the app did not start: ${describe(error)}` });
+      return false;
+    }
+  };
   const restart = async (reason: string): Promise<void> => {
     const t0 = performance.now();
     await app.stop();
-    await app.start();
-    reporter.report({ event: 'restarted', reason, pid: app.pid ?? 0, ms: performance.now() - t0 });
+    if (await start()) reporter.report({ event: 'restarted', reason, pid: app.pid ?? 0, ms: performance.now() - t0 });
   };
 
   let plugins: PluginWatcher | undefined;
@@ -94,7 +103,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     });
   }
 
-  await app.start();
+  await start();
   appReady = true;
 
   /** Patch versions: unique over the session, across restarts. */
@@ -139,7 +148,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const plugin = pluginDirs.find((dir) => inside(file, dir));
     if (plugin !== undefined) {
       lastSave.set(plugin, now);
-      return; // esbuild's watch rebuilds it.
+      // Rebuilt now: esbuild's own watch (which also sees files outside the directory) polls.
+      void plugins?.rebuild(plugin);
+      return;
     }
     if (pending.size === 0) batchStartedAt = now;
     pending.add(file);
