@@ -24,6 +24,9 @@ export type BatchResult = (
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
+/** The planner's refusal of a patch in which no function differs from the running code. */
+const NOTHING_TO_APPLY = 'no function in scope differs from the running code';
+
 /** Long enough for any apply: a dev app's heap is what it is. */
 const APPLY_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -92,6 +95,11 @@ export async function applyBatch(control: ControlClient, files: readonly string[
   if (outcome.ok) {
     const functions = (outcome.functions ?? []).map((f) => f.name);
     events.push({ event: 'patched', files: patchFiles.map((f) => relative(root, f.file)), functions, applyMs, saveToLiveMs: performance.now() - savedAt });
+    return { kind: 'done', read, events };
+  }
+  // A save that changes no function (a comment, a type): the code that runs is already the new code.
+  if (outcome.error?.reasons?.length === 1 && outcome.error.reasons[0]?.startsWith(NOTHING_TO_APPLY)) {
+    events.push({ event: 'ignored', files: patchFiles.map((f) => relative(root, f.file)), why: 'no function changed: nothing to patch' });
     return { kind: 'done', read, events };
   }
   return { kind: 'restart', reason: refusalReason(outcome, root), read, events };

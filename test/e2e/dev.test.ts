@@ -6,15 +6,13 @@
  * Events are read from `--json`; the app's own output (its port, on stderr with --json) is followed.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { CLI } from '../../examples/shared/processes.js';
+import { test } from 'node:test';
 import { makeTempDir, writePlugin } from '../helpers/build-fixture.js';
+import { ask, startDev } from '../helpers/dev-session.js';
 import { pluginSource } from '../helpers/plugin-source.js';
-import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
+import { TEST_MS } from '../helpers/timeout.js';
 
 const INDEX = JSON.stringify(new URL('../../src/index.js', import.meta.url).href);
 
@@ -39,86 +37,6 @@ const LIB = 'export function format(text: string, n: number): string {\n  return
 const TAG = "export function tag(): string {\n  return 'a';\n}\n";
 const greeter = (greeting: string): string => pluginSource(`functions: { greet: (name: string) => '${greeting}, ' + name }`);
 
-interface DevEvent {
-  readonly event: string;
-  readonly [field: string]: unknown;
-}
-
-/** `hotswap dev --json` on the app in `dir`, its events and the app's port followed. */
-function startDev(t: TestContext, dir: string, extra: readonly string[] = []): { next: (event: string) => Promise<DevEvent>; port: () => Promise<number>; child: ChildProcess } {
-  const child = spawn(process.execPath, [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter', '--json', ...extra], {
-    cwd: dir,
-    env: { ...process.env, HOTSWAP_RUNTIME_DIR: join(dir, '.runtime') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  const events: DevEvent[] = [];
-  let out = '';
-  let err = '';
-  const waiters = new Set<() => void>();
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    const lines = out.split('\n');
-    out = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') events.push(JSON.parse(line) as DevEvent);
-    for (const waiter of [...waiters]) waiter();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-    for (const waiter of [...waiters]) waiter();
-  });
-  let seen = 0;
-  let portsSeen = 0;
-  const until = <T>(check: () => T | undefined, what: string): Promise<T> =>
-    withTimeout(
-      new Promise<T>((resolve) => {
-        const waiter = (): void => {
-          const found = check();
-          if (found === undefined) return;
-          waiters.delete(waiter);
-          resolve(found);
-        };
-        waiters.add(waiter);
-        waiter();
-      }),
-      WAIT_MS,
-      () => `${what}; events: ${JSON.stringify(events)}; stderr: ${err}`,
-    );
-  return {
-    child,
-    // The next event (after those already taken) of this kind; the ones before it are skipped.
-    next: (event) =>
-      until(() => {
-        const index = events.findIndex((e, i) => i >= seen && e.event === event);
-        if (index < 0) return undefined;
-        seen = index + 1;
-        return events[index];
-      }, `a ${event} event`),
-    // The port of the app's next start.
-    port: () =>
-      until(() => {
-        const ports = [...err.matchAll(/listening (\d+)/g)].map((m) => Number(m[1]));
-        if (ports.length <= portsSeen) return undefined;
-        portsSeen = ports.length;
-        return ports.at(-1);
-      }, 'the app to listen'),
-  };
-}
-
-function ask(port: number): Promise<string> {
-  return withTimeout(
-    new Promise<string>((resolve, reject) => {
-      get({ host: '127.0.0.1', port, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve(body));
-      }).on('error', reject);
-    }),
-    WAIT_MS,
-    `an answer on port ${port}`,
-  );
-}
-
 function writeApp(dir: string): void {
   writeFileSync(join(dir, 'app.ts'), APP);
   writeFileSync(join(dir, 'lib.ts'), LIB);
@@ -130,7 +48,7 @@ test('hotswap dev: plugin reloaded, app functions patched in place, restart with
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   writeApp(tmp.path);
-  const dev = startDev(t, tmp.path);
+  const dev = startDev(t, tmp.path, ['app.ts', '--plugins', 'plugins/greeter']);
   const port = await dev.port();
   await dev.next('started');
   const [pid] = (await ask(port)).split(' ');
@@ -174,6 +92,12 @@ test('hotswap dev: plugin reloaded, app functions patched in place, restart with
   assert.deepEqual(burst['files'], ['lib.ts', 'tag.ts']);
   assert.equal(await ask(port), `${pid} Hi, Ada <8> b`);
 
+  // A save that changes no code (a comment): nothing to do, no restart.
+  writeFileSync(join(tmp.path, 'tag.ts'), `// the tag\n${TAG.replace("'a'", "'b'")}`);
+  const ignored = await dev.next('ignored');
+  assert.deepEqual(ignored['files'], ['tag.ts']);
+  assert.equal(await ask(port), `${pid} Hi, Ada <9> b`);
+
   // A top-level edit: restarted, with the planner's reason and its file:line.
   writeFileSync(join(tmp.path, 'lib.ts'), `${LIB.replace('#${n}', '<${n}>')}export const EXTRA = 1;\n`);
   const restarted = await dev.next('restarted');
@@ -188,7 +112,7 @@ test('hotswap dev --no-restart prints why a change cannot be applied live and ke
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   writeApp(tmp.path);
-  const dev = startDev(t, tmp.path, ['--no-restart']);
+  const dev = startDev(t, tmp.path, ['app.ts', '--plugins', 'plugins/greeter', '--no-restart']);
   const port = await dev.port();
   await dev.next('started');
   const [pid] = (await ask(port)).split(' ');

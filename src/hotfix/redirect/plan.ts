@@ -9,6 +9,7 @@ import { planFile } from '../planner/index.js';
 import type { SourceType } from '../planner/parse.js';
 import type { FilePlan, Refusal, ScopeSelector } from '../types.js';
 import { unitTexts, type UnitTexts } from './compile.js';
+import { refusalsInTypeScript } from './typescript-lines.js';
 import { advance, initialState, isTypeScriptPath, type ModuleState, type SlotInfo } from './state.js';
 
 /** A module state as plain data (maps as entry lists). */
@@ -79,7 +80,8 @@ export async function planRedirect(request: PlanRequest): Promise<PlanResponse> 
     return { ok: false, failure: 'invalid', detail: error instanceof Error ? error.message : String(error) };
   }
   if (plan.refusals.length > 0 || plan.patchedSource === undefined) {
-    return { ok: false, failure: 'refused', refusals: plan.refusals.length > 0 ? plan.refusals : [{ reason: 'the planner produced no source', name: undefined, location: undefined }] };
+    const refusals = typeScript ? refusalsInTypeScript(plan.refusals, newSource) : plan.refusals;
+    return { ok: false, failure: 'refused', refusals: refusals.length > 0 ? refusals : [{ reason: 'the planner produced no source', name: undefined, location: undefined }] };
   }
   if (plan.edits.length === 0) {
     return { ok: false, failure: 'refused', refusals: [{ reason: 'no function in scope differs from the running code: nothing to apply', name: undefined, location: undefined }] };
