@@ -8,17 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from '../../../src/control/framing.js';
 import { isHotswapError } from '../../../src/errors.js';
+// A deterministic generator, so a failing case can be replayed from its seed.
+import { generator } from './fuzz-input.js';
 
-/** A small deterministic generator, so a failing case can be replayed from its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 function cutAt(buffer: Buffer, random: () => number): Buffer[] {
   const pieces: Buffer[] = [];
