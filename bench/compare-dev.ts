@@ -23,8 +23,10 @@ import { parseArgs } from 'node:util';
 import { machineLine, printTable } from './lib/report.js';
 import { quantile } from './lib/stats.js';
 
-const { values } = parseArgs({ options: { saves: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { saves: { type: 'string', default: '50' }, 'module-kb': { type: 'string', default: '0' }, only: { type: 'string' } } });
 const SAVES = Number(values.saves);
+/** The size of a module of filler functions lib.ts imports (a realistic module's weight), 0 for none. */
+const MODULE_KB = Number(values['module-kb']);
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 const REGISTER = new URL('../src/typescript/register.js', import.meta.url).href;
@@ -36,17 +38,21 @@ import { PluginManager } from ${INDEX};
 import { answer } from './lib.js';
 let hits = 0;
 const manager = new PluginManager({ pluginDir: process.env.HOTSWAP_PLUGIN_DIR ?? '.hotswap/plugins', logger: { debug() {}, info() {}, warn() {}, error() {} } });
-const loaded = await manager.load();
-if (!loaded.ok) throw loaded.error;
+// No top-level await: tsx runs a .ts file without "type": "module" as CommonJS.
+void manager.load().then((loaded) => {
+  if (!loaded.ok) throw loaded.error;
+  server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+});
 const server = http.createServer((req, res) => {
   hits++;
   if (req.url === '/heap') return res.end(String(process.memoryUsage().heapUsed));
   res.end(hits + ' ' + answer() + ' ' + manager.invoke('greeter', 'greet'));
 });
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
 process.on('SIGTERM', () => { server.close(); void manager.close(); process.exit(0); });
 `;
-const lib = (tag: string): string => `export function answer(): string {\n  return 'app-${tag}';\n}\n`;
+/** About MODULE_KB kB of functions in lib.ts itself: the module a save re-plans (hotswap) or re-evaluates (a restart). */
+const bigBody = Array.from({ length: Math.ceil((MODULE_KB * 1024) / 140) }, (_, i) => `export function filler${i + 1}(value: number): number {\n  const doubled = value * 2 + ${i};\n  return doubled > 100 ? doubled - 100 : doubled + ${i % 7};\n}\n`).join('');
+const lib = (tag: string): string => `export function answer(): string {\n  return 'app-${tag}';\n}\n${bigBody}`;
 const plugin = (tag: string): string =>
   `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { greet: () => 'plugin-${tag}' } });\n`;
 
@@ -58,11 +64,12 @@ interface Setup {
   readonly save: (tag: string) => { file: string; text: string };
 }
 
-const setups: Setup[] = [
+const setups: Setup[] = ([
   { name: 'hotswap dev, plugin edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'plugins/greeter/index.ts', text: plugin(tag) }) },
   { name: 'hotswap dev, app function edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
   { name: 'node --watch (restart), app function edit', command: ['--watch', '--import', REGISTER, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
-];
+  { name: 'tsx watch (restart), app function edit', command: [bin('tsx'), 'watch', 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
+] as Setup[]).filter((setup) => values.only === undefined || setup.name.includes(values.only));
 
 interface Result {
   readonly times: number[];
@@ -72,6 +79,11 @@ interface Result {
 }
 
 let nextPort = 39600;
+
+/** The JavaScript entry of a devDependency's command (run by this Node). */
+function bin(name: 'tsx'): string {
+  return new URL(`../../node_modules/${name}/dist/cli.mjs`, import.meta.url).pathname;
+}
 
 function ask(port: number, path = '/'): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -170,7 +182,7 @@ for (const setup of setups) {
 }
 const restart = p50s.get('node --watch (restart), app function edit') ?? Number.NaN;
 printTable(
-  `compare-dev: save → new code answering, ${SAVES} saves each, a request every 5 ms`,
+  `compare-dev: save → new code answering, ${SAVES} saves each, lib.ts of ${MODULE_KB > 0 ? `${MODULE_KB} kB` : 'a few lines'}, a request every 5 ms`,
   [machineLine(), 'failed: requests refused or reset while the saves were applied; state: whether the request counter went on across the saves; heap growth: the app\'s heapUsed after the saves minus before'],
   ['setup', 'p50 ms', 'p90 ms', 'max ms', 'failed requests', 'state', 'heap growth'],
   rows,

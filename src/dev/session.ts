@@ -47,6 +47,8 @@ export interface DevSession {
  * last save is over, so a save the watcher dropped is still seen.
  */
 export const BATCH_MS = 50;
+/** A saved plugin file is built this long after its last save: long enough for the write to be whole. */
+export const PLUGIN_SETTLE_MS = 20;
 const SOURCE_FILE = /\.(m|c)?(t|j)sx?$/;
 
 export async function startDev(options: DevOptions): Promise<DevSession> {
@@ -141,6 +143,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     // Dependencies, and dot directories (.git, the plugin output under .hotswap, runtime files).
     ignored: (path) => /[/\\](node_modules|\.[^/\\]+)([/\\]|$)/.test(resolve(path).slice(root.length)) || inside(resolve(path), outDir),
   });
+  const pluginTimers = new Map<string, NodeJS.Timeout>();
+  const rebuildPlugin = async (plugin: string): Promise<void> => {
+    const startedAt = performance.now();
+    await plugins?.rebuild(plugin);
+    // Saved again while it built (the watcher drops saves within its throttle): build again.
+    if ((lastSave.get(plugin) ?? 0) > startedAt) await rebuildPlugin(plugin);
+  };
   const onSave = (path: string): void => {
     const file = resolve(path);
     if (!SOURCE_FILE.test(file)) return;
@@ -148,8 +157,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const plugin = pluginDirs.find((dir) => inside(file, dir));
     if (plugin !== undefined) {
       lastSave.set(plugin, now);
-      // Rebuilt now: esbuild's own watch (which also sees files outside the directory) polls.
-      void plugins?.rebuild(plugin);
+      // Rebuilt here, once the saves settle (a save seen half-written would build the half):
+      // esbuild's own watch, which also sees files outside the directory, polls.
+      clearTimeout(pluginTimers.get(plugin));
+      pluginTimers.set(plugin, setTimeout(() => void rebuildPlugin(plugin), PLUGIN_SETTLE_MS));
       return;
     }
     if (pending.size === 0) batchStartedAt = now;
@@ -165,6 +176,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   return {
     async close() {
       clearTimeout(timer);
+      for (const pluginTimer of pluginTimers.values()) clearTimeout(pluginTimer);
       await watcher.close();
       await plugins?.close();
       await queue;
