@@ -53,6 +53,8 @@ process.on('SIGTERM', () => { server.close(); void manager.close(); process.exit
 /** About MODULE_KB kB of functions in lib.ts itself: the module a save re-plans (hotswap) or re-evaluates (a restart). */
 const bigBody = Array.from({ length: Math.ceil((MODULE_KB * 1024) / 140) }, (_, i) => `export function filler${i + 1}(value: number): number {\n  const doubled = value * 2 + ${i};\n  return doubled > 100 ? doubled - 100 : doubled + ${i % 7};\n}\n`).join('');
 const lib = (tag: string): string => `export function answer(): string {\n  return 'app-${tag}';\n}\n${bigBody}`;
+/** The same answer from a module-level constant: an edit of top-level code, which no tool can patch. */
+const libWithConstant = (tag: string): string => `const TAG = 'app-${tag}';\nexport function answer(): string {\n  return TAG;\n}\n${bigBody}`;
 const plugin = (tag: string): string =>
   `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { greet: () => 'plugin-${tag}' } });\n`;
 
@@ -69,6 +71,9 @@ const setups: Setup[] = ([
   { name: 'hotswap dev, app function edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
   { name: 'node --watch (restart), app function edit', command: ['--watch', '--import', REGISTER, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
   { name: 'tsx watch (restart), app function edit', command: [bin('tsx'), 'watch', 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
+  // SIGTERM, which the app handles: with nodemon's default SIGUSR2 the new app raced the old for the port.
+  { name: 'nodemon (restart), app function edit', command: [bin('nodemon'), '--quiet', '--signal', 'SIGTERM', '-e', 'ts', '--exec', `${process.execPath} --import ${REGISTER}`, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
+  { name: 'hotswap dev, module-constant edit (restart)', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'lib.ts', text: libWithConstant(tag) }) },
 ] as Setup[]).filter((setup) => values.only === undefined || setup.name.includes(values.only));
 
 interface Result {
@@ -81,8 +86,8 @@ interface Result {
 let nextPort = 39600;
 
 /** The JavaScript entry of a devDependency's command (run by this Node). */
-function bin(name: 'tsx'): string {
-  return new URL(`../../node_modules/${name}/dist/cli.mjs`, import.meta.url).pathname;
+function bin(name: 'tsx' | 'nodemon'): string {
+  return new URL(`../../node_modules/${name}/${name === 'tsx' ? 'dist/cli.mjs' : 'bin/nodemon.js'}`, import.meta.url).pathname;
 }
 
 function ask(port: number, path = '/'): Promise<string> {
@@ -167,8 +172,18 @@ async function measure(setup: Setup): Promise<Result> {
 
 const rows: string[][] = [];
 const p50s = new Map<string, number>();
+const failures: string[] = [];
 for (const setup of setups) {
-  const result = await measure(setup);
+  let result: Result;
+  try {
+    result = await measure(setup);
+  } catch (error) {
+    // A tool that fails on the way is reported as such; the others are still measured.
+    const message = error instanceof Error ? error.message : String(error);
+    failures.push(`${setup.name}: ${message.slice(0, 300)}`);
+    rows.push([setup.name, '-', '-', '-', '-', '-', 'failed (below)']);
+    continue;
+  }
   p50s.set(setup.name, quantile(result.times, 0.5));
   rows.push([
     setup.name,
@@ -187,4 +202,5 @@ printTable(
   ['setup', 'p50 ms', 'p90 ms', 'max ms', 'failed requests', 'state', 'heap growth'],
   rows,
 );
+for (const failure of failures) console.log(`\nfailed: ${failure}`);
 for (const [name, p50] of p50s) console.log(`${name}: p50 ${p50.toFixed(0)} ms (${(restart / p50).toFixed(1)}x quicker than node --watch)`);
