@@ -5,7 +5,7 @@
 import { ControlUnavailableError } from '../errors.js';
 import { findHost } from '../discovery/find-host.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
-import { connectControl, type ControlClient } from '../control/client.js';
+import { withSocket, type ControlClient } from '../control/client.js';
 
 export function isSocketPath(target: string): boolean {
   return target.includes('/') || target.includes('\\') || target.endsWith('.sock');
@@ -25,11 +25,6 @@ export function socketOf(target: string | undefined): string {
 }
 
 /** Connects to the target's control socket, runs `work`, and closes the connection. */
-export async function withControl<T>(target: string | undefined, work: (client: ControlClient) => Promise<T>): Promise<T> {
-  const client = await connectControl(socketOf(target));
-  try {
-    return await work(client);
-  } finally {
-    client.close();
-  }
+export function withControl<T>(target: string | undefined, work: (client: ControlClient) => Promise<T>): Promise<T> {
+  return withSocket(socketOf(target), work);
 }

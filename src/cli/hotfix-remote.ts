@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { readInput } from '../inputs.js';
 import { withControl } from './control-target.js';
-import { NO_LIMIT_MS } from './reload.js';
+import { NO_TIME_LIMIT_MS } from '../control/client.js';
 import { isClusterOutcome, printClusterOutcome, type WireClusterOutcome } from './cluster-outcome.js';
 import { EXIT_FAILED } from './report.js';
 
@@ -64,7 +64,7 @@ export function registerHotfixRemoteCommands(hotfix: Command): void {
       } catch (error) {
         throw new InvalidArgumentError('patch', `${file} is not JSON (${error instanceof Error ? error.message : String(error)})`);
       }
-      const outcome = (await withControl(target, (client) => client.call('hotfix.apply', { patch }, NO_LIMIT_MS))) as WireOutcome;
+      const outcome = (await withControl(target, (client) => client.call('hotfix.apply', { patch }, NO_TIME_LIMIT_MS))) as WireOutcome;
       printOutcome('applied', outcome, options.json === true);
     });
   hotfix
@@ -74,7 +74,7 @@ export function registerHotfixRemoteCommands(hotfix: Command): void {
     .argument('<version>', 'the version of the patch')
     .option('--json', 'print the engine\'s outcome as one JSON document')
     .action(async (target: string, version: string, options: { json?: boolean }) => {
-      const outcome = (await withControl(target, (client) => client.call('hotfix.revert', { version }, NO_LIMIT_MS))) as WireOutcome;
+      const outcome = (await withControl(target, (client) => client.call('hotfix.revert', { version }, NO_TIME_LIMIT_MS))) as WireOutcome;
       printOutcome('reverted', outcome, options.json === true);
     });
   hotfix

@@ -14,6 +14,7 @@ import { InvalidArgumentError, ProcessNotFoundError, SignalNotHandledError, Sign
 import { findHost } from '../discovery/find-host.js';
 import type { HostRecord } from '../discovery/host-record.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
+import { NO_TIME_LIMIT_MS } from '../control/client.js';
 import { isSocketPath, withControl } from './control-target.js';
 import { printReloadOutcome, type WireReloadOutcome } from './reload-outcome.js';
 // The host's default, so the two ends cannot drift apart (signal.ts imports nothing heavy).
@@ -21,8 +22,6 @@ import { DEFAULT_RELOAD_SIGNAL } from '../runtime/signal.js';
 
 export { DEFAULT_RELOAD_SIGNAL };
 
-/** A reload or rollback runs as long as the host's hooks take: the CLI waits (Ctrl+C stops waiting). */
-export const NO_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 /** `usr2` and `USR2` mean SIGUSR2; anything Node does not know is refused before sending. */
 export function normaliseSignal(name: string): NodeJS.Signals {
@@ -122,7 +121,7 @@ export function registerReloadCommand(program: Command): void {
           // Resolved here: the host's working directory is not the shell's.
           ...(options.pluginDir === undefined ? {} : { pluginDir: resolve(options.pluginDir) }),
         };
-        const outcome = (await withControl(host, (client) => client.call('reload', params, NO_LIMIT_MS))) as WireReloadOutcome;
+        const outcome = (await withControl(host, (client) => client.call('reload', params, NO_TIME_LIMIT_MS))) as WireReloadOutcome;
         printReloadOutcome('reload', outcome, options.json === true);
         return;
       }

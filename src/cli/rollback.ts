@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { withControl } from './control-target.js';
-import { NO_LIMIT_MS, parseData } from './reload.js';
+import { NO_TIME_LIMIT_MS } from '../control/client.js';
+import { parseData } from './reload.js';
 import { printReloadOutcome, type WireReloadOutcome } from './reload-outcome.js';
 
 function parseGeneration(value: string): number {
@@ -24,7 +25,7 @@ export function registerRollbackCommand(program: Command): void {
     .action(async (target: string | undefined, options: { to?: number; data?: string; json?: boolean }) => {
       const data = options.data === undefined ? undefined : parseData(options.data);
       const params = { ...(options.to === undefined ? {} : { to: options.to }), ...(data === undefined ? {} : { data }) };
-      const outcome = (await withControl(target, (client) => client.call('rollback', params, NO_LIMIT_MS))) as WireReloadOutcome;
+      const outcome = (await withControl(target, (client) => client.call('rollback', params, NO_TIME_LIMIT_MS))) as WireReloadOutcome;
       printReloadOutcome('rollback', outcome, options.json === true);
     });
 }

@@ -12,16 +12,9 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { requireFile } from '../inputs.js';
 import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
+import { programNodeArgs } from './program-args.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'];
-
-// `--import` arguments as file: URLs: a Windows path (C:\...) would be read as a URL scheme.
-/** The `--import` argument that registers the TypeScript loader. */
-const REGISTER_MODULE = new URL('../typescript/register.js', import.meta.url).href;
-/** The `--import` argument that holds the lifeline in the program. */
-const LIFELINE_MODULE = new URL('./lifeline-preload.js', import.meta.url).href;
-/** The `--import` argument that starts the control server in the program. */
-const CONTROL_MODULE = new URL('../control/run-preload.js', import.meta.url).href;
 
 export function registerRunCommand(program: Command): void {
   program
@@ -34,9 +27,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (entry: string, args: string[], options: { control: boolean }) => {
       // The lifeline first, so that it is held even while the loader starts.
       requireFile('the program', entry, 'give the path of the .ts or .js file to run');
-      const control = options.control ? ['--import', CONTROL_MODULE] : [];
-      const nodeArgs = ['--enable-source-maps', '--import', LIFELINE_MODULE, '--import', REGISTER_MODULE, ...control];
-      const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
+      const child = spawn(process.execPath, [...programNodeArgs({ control: options.control }), entry, ...args], {
         stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
         env: { ...process.env, [LIFELINE_ENV]: String(LIFELINE_FD) },
       });

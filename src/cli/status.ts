@@ -3,7 +3,7 @@
  * of this user answer, read over their control sockets.
  */
 import type { Command } from 'commander';
-import { connectControl } from '../control/client.js';
+import { withSocket } from '../control/client.js';
 import { listRecords, type HostRecord } from '../discovery/host-record.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
 import { describe } from '../errors.js';
@@ -127,12 +127,8 @@ async function describeHost(record: HostRecord): Promise<{ pid: number; name: st
   const base = { pid: record.pid, name: record.name, socket: record.socket };
   if (record.socket === undefined) return { ...base, status: undefined, error: undefined };
   try {
-    const client = await connectControl(record.socket, { timeoutMs: 3000 });
-    try {
-      return { ...base, status: (await client.call('status')) as StatusAnswer, error: undefined };
-    } finally {
-      client.close();
-    }
+    const status = (await withSocket(record.socket, (client) => client.call('status'), { timeoutMs: 3000 })) as StatusAnswer;
+    return { ...base, status, error: undefined };
   } catch (error) {
     return { ...base, status: undefined, error: `(not answering: ${describe(error)})` };
   }

@@ -134,3 +134,16 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
     throw error;
   }
 }
+
+/** Connects to the control socket at `socketPath`, runs `work` on the connection, and closes it whatever happens. */
+export async function withSocket<T>(socketPath: string, work: (client: ControlClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+  const client = await connectControl(socketPath, options);
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** The time limit for a call that takes as long as the host's work does (a reload's hooks, an apply on a large heap). */
+export const NO_TIME_LIMIT_MS = 24 * 60 * 60 * 1000;

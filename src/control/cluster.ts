@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { readRecord } from '../discovery/host-record.js';
 import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
 import { ControlUnavailableError, describe } from '../errors.js';
-import { connectControl, type ControlClient } from './client.js';
+import { connectControl, NO_TIME_LIMIT_MS, withSocket, type ControlClient } from './client.js';
 import type { ControlEvent } from './events.js';
 import { ROTATION_MESSAGE, type RotationLeft } from './rotation.js';
 import { toWire, type WireError } from './wire.js';
@@ -57,8 +57,6 @@ export interface ClusterOutcome {
 
 /** How long a worker out of rotation waits for its keep-alive clients to move off before the apply. */
 export const DRAIN_TIMEOUT_MS = 10_000;
-/** A reload or an apply in a worker takes as long as its hooks or its heap: the primary waits. */
-const NO_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 /** The live workers of this process, when it is a cluster primary. */
 export function clusterWorkers(): WorkerRef[] {
@@ -104,7 +102,7 @@ function asOutcome(settled: PromiseSettledResult<unknown>): WireOutcome {
 
 async function callOutcome(client: ControlClient, method: string, params: Record<string, unknown>): Promise<WireOutcome> {
   try {
-    return (await client.call(method, params, NO_LIMIT_MS)) as WireOutcome;
+    return (await client.call(method, params, NO_TIME_LIMIT_MS)) as WireOutcome;
   } catch (error) {
     return { ok: false, error: toWire(error) as WireError };
   }
@@ -145,12 +143,7 @@ export async function clusterStatus(): Promise<{ workers: (WorkerRef & { status?
         const socket = readRecord(dir, w.pid)?.socket;
         if (socket === undefined) return { ...w, error: 'no control server' };
         try {
-          const client = await connectControl(socket, { timeoutMs: 3000 });
-          try {
-            return { ...w, status: await client.call('status') };
-          } finally {
-            client.close();
-          }
+          return { ...w, status: await withSocket(socket, (client) => client.call('status'), { timeoutMs: 3000 }) };
         } catch (error) {
           return { ...w, error: describe(error) };
         }
@@ -167,7 +160,7 @@ function generationOf(status: unknown): number | undefined {
 export function clusterReload(method: 'reload' | 'rollback', params: Record<string, unknown>): Promise<ClusterOutcome> {
   return withWorkers(async (linked) => {
     const before = await Promise.all(linked.map(async (l) => generationOf(await l.client.call('status'))));
-    const settled = await Promise.allSettled(linked.map((l) => l.client.call(method, params, NO_LIMIT_MS)));
+    const settled = await Promise.allSettled(linked.map((l) => l.client.call(method, params, NO_TIME_LIMIT_MS)));
     const workers = linked.map((l, i) => ({ ...ref(l), outcome: asOutcome(settled[i] as PromiseSettledResult<unknown>) }));
     const failed = workers.find((w) => !w.outcome.ok);
     if (failed === undefined) return { ok: true, workers };

@@ -76,18 +76,21 @@ export function methodsFor(targets: ControlTargets): ReadonlyMap<string, Method>
   const methods = new Map<string, Method>();
   const manager = (): ControlledManager | undefined => managerOf(targets);
   const forWorkers = (): boolean => speaksForWorkers(targets);
-  methods.set('status', async () => ({
-    pid: process.pid,
-    name: targets.name,
-    hotswapVersion: HOTSWAP_VERSION,
-    nodeVersion: process.version,
-    uptimeMs: Math.round(process.uptime() * 1000),
-    memory: process.memoryUsage(),
-    eventLoopDelay: delayOf(targets.eventLoopDelay),
-    manager: ((m) => (m === undefined ? null : toWire(m.status())))(manager()),
-    hotfix: targets.hotfix === undefined || forWorkers() ? null : targets.hotfix.list(),
-    ...(forWorkers() ? { cluster: await clusterStatus() } : {}),
-  }));
+  methods.set('status', async () => {
+    const workers = forWorkers();
+    return {
+      pid: process.pid,
+      name: targets.name,
+      hotswapVersion: HOTSWAP_VERSION,
+      nodeVersion: process.version,
+      uptimeMs: Math.round(process.uptime() * 1000),
+      memory: process.memoryUsage(),
+      eventLoopDelay: delayOf(targets.eventLoopDelay),
+      manager: ((m) => (m === undefined ? null : toWire(m.status())))(manager()),
+      hotfix: targets.hotfix === undefined || workers ? null : targets.hotfix.list(),
+      ...(workers ? { cluster: await clusterStatus() } : {}),
+    };
+  });
   methods.set('reload', async (params) => {
     const pluginDir = params['pluginDir'];
     if (pluginDir !== undefined && (typeof pluginDir !== 'string' || !isAbsolute(pluginDir))) {

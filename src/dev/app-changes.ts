@@ -27,8 +27,8 @@ const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 /** The planner's refusal of a patch in which no function differs from the running code. */
 const NOTHING_TO_APPLY = 'no function in scope differs from the running code';
 
-/** Long enough for any apply: a dev app's heap is what it is. */
-const APPLY_TIMEOUT_MS = 10 * 60 * 1000;
+/** How long `hotswap dev` waits for a patch or a reload in the app: long enough for any, on a dev app's heap. */
+export const APP_CALL_TIMEOUT_MS = 10 * 60 * 1000;
 
 interface Outcome {
   readonly ok: boolean;
@@ -90,7 +90,7 @@ export async function applyBatch(control: ControlClient, files: readonly string[
   }
   if (patchFiles.length === 0) return { kind: 'done', read, events };
   const started = performance.now();
-  const outcome = (await control.call('hotfix.apply', { patch: { version, files: patchFiles } }, APPLY_TIMEOUT_MS)) as Outcome;
+  const outcome = (await control.call('hotfix.apply', { patch: { version, files: patchFiles } }, APP_CALL_TIMEOUT_MS)) as Outcome;
   const applyMs = performance.now() - started;
   if (outcome.ok) {
     const functions = (outcome.functions ?? []).map((f) => f.name);

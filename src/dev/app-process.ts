@@ -12,10 +12,8 @@ import { readRecord } from '../discovery/host-record.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
 import { ControlUnavailableError } from '../errors.js';
 import { LIFELINE_ENV, LIFELINE_FD } from '../cli/lifeline.js';
+import { programNodeArgs } from '../cli/program-args.js';
 
-const REGISTER_MODULE = new URL('../typescript/register.js', import.meta.url).href;
-const LIFELINE_MODULE = new URL('../cli/lifeline-preload.js', import.meta.url).href;
-const CONTROL_MODULE = new URL('../control/run-preload.js', import.meta.url).href;
 
 /** How long a stopped app may take to exit after SIGTERM before it is killed. */
 export const STOP_GRACE_MS = 5000;
@@ -50,9 +48,8 @@ export class AppProcess {
   /** Starts the app and resolves once its control server answers. */
   async start(): Promise<ControlClient> {
     const { entry, args, env, stdoutToStderr } = this.#options;
-    // The lifeline (as `hotswap run` holds it): the app ends with `hotswap dev`, however that ends.
-    const nodeArgs = ['--enable-source-maps', '--import', LIFELINE_MODULE, '--import', REGISTER_MODULE, '--import', CONTROL_MODULE];
-    const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
+    // As `hotswap run` runs a program; its lifeline ends the app with `hotswap dev`, however that ends.
+    const child = spawn(process.execPath, [...programNodeArgs({ control: true }), entry, ...args], {
       env: { ...env, [LIFELINE_ENV]: String(LIFELINE_FD) },
       stdio: ['inherit', stdoutToStderr ? 'pipe' : 'inherit', 'inherit', 'pipe'],
     });

@@ -8,7 +8,7 @@
  * Saves are handled one batch at a time, in order.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { basename, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { watch, type FSWatcher } from 'chokidar';
 import { watchPlugins } from '../build/index.js';
@@ -16,7 +16,7 @@ import type { PluginWatcher } from '../build/options.js';
 import { describe, isHotswapError } from '../errors.js';
 import { sha256 } from '../hotfix/source.js';
 import { AppProcess } from './app-process.js';
-import { applyBatch } from './app-changes.js';
+import { APP_CALL_TIMEOUT_MS, applyBatch } from './app-changes.js';
 import { createReporter, type DevEvent, type Reporter } from './reporter.js';
 
 export interface DevOptions {
@@ -97,7 +97,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       outDir,
       onBuild: (result) => {
         if (!appReady) return; // The first builds are loaded by the app itself.
-        const dir = pluginDirs.find((d) => d.endsWith(sep + result.manifest.name)) ?? '';
+        const dir = pluginDirs.find((d) => basename(d) === result.manifest.name) ?? '';
         const savedAt = lastSave.get(dir);
         enqueue(async () => reloadPlugin(app, reporter, result.manifest.name, result.manifest.version, savedAt));
       },
@@ -171,7 +171,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   watcher.on('change', onSave).on('add', onSave);
   await new Promise<void>((ready) => watcher.once('ready', () => ready()));
   // Said once saves are watched: a save after this line is seen.
-  reporter.report({ event: 'started', pid: app.pid ?? 0, plugins: pluginDirs.map((d) => d.slice(d.lastIndexOf(sep) + 1)), ms: performance.now() - started });
+  reporter.report({ event: 'started', pid: app.pid ?? 0, plugins: pluginDirs.map((d) => basename(d)), ms: performance.now() - started });
 
   return {
     async close() {
@@ -188,7 +188,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 async function reloadPlugin(app: AppProcess, reporter: Reporter, plugin: string, version: string, savedAt: number | undefined): Promise<void> {
   const control = app.control;
   if (control === undefined) return;
-  const outcome = (await control.call('reload', {}, 10 * 60 * 1000)) as {
+  const outcome = (await control.call('reload', {}, APP_CALL_TIMEOUT_MS)) as {
     ok: boolean;
     changed?: boolean;
     durationMs: number;
