@@ -114,8 +114,9 @@ export class KeptGenerations {
   }
 
   /**
-   * The candidates that rebuild generation `to` (default: the one kept before `current`), each
-   * loading its kept copy when there is one, else the artifact in its plugin directory.
+   * The candidates that rebuild generation `to` (default: the newest one before `current` that runs
+   * other artifacts), each loading its kept copy when there is one, else the artifact in its plugin
+   * directory.
    * @throws RollbackUnavailableError when that generation is not kept
    */
   candidates(to: number | undefined, current: number, loader: ArtifactLoader): { id: number; candidates: Candidate[] } {

@@ -56,7 +56,7 @@ export interface PluginManagerEvents {
 interface ReloadRequest {
   readonly kind: ReloadKind;
   data: unknown;
-  /** For a rollback: the generation asked for (undefined: the one before the current). */
+  /** For a rollback: the generation asked for (undefined: the newest earlier one that runs other artifacts). */
   readonly to?: number | undefined;
   /** For a rollback: forget the generation it leaves. */
   readonly discard?: boolean | undefined;
@@ -151,7 +151,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
 
   /**
    * Builds a new generation from the exact artifacts (by sha256) of an earlier one, `to` (default:
-   * the generation that was current before the current one), whatever the plugin directory holds
+   * the newest earlier generation that runs other artifacts), whatever the plugin directory holds
    * now: the manager keeps its last `keepGenerations` generations, with copies of their artifacts.
    * Runs like a reload (hooks, state handoff, in-flight calls finish on the old code) and resolves to
    * its outcome, with `rolledBackTo`; a generation not kept is a failed outcome
@@ -350,17 +350,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     const attempt: Attempt = { created: [] };
     let outcome: ReloadOutcome;
     try {
-      let rolledBackTo: number | undefined;
-      const candidates = await (async () => {
-        if (kind !== 'rollback') return this.#candidates();
-        if (this.#options.staticPlugins !== undefined) throw new StaticReloadError();
-        this.#loader ??= new FunctionArtifactLoader();
-        const current = this.#current;
-        if (current === undefined) throw new RollbackUnavailableError(to, 'no generation is current (the load failed)');
-        const target = this.#kept.candidates(to, current.id, this.#loader);
-        rolledBackTo = target.id;
-        return target.candidates;
-      })().catch((error: unknown) => {
+      const { candidates, rolledBackTo } = await this.#candidates(kind, to).catch((error: unknown) => {
         throw new StageError('discover', asHotswapError(error));
       });
       const rollback = rolledBackTo === undefined ? {} : { rolledBackTo };
@@ -416,14 +406,19 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     return outcome;
   }
 
-  async #candidates(): Promise<Candidate[]> {
+  /** What the next generation is built from: the plugin directory now, or for a rollback a kept generation. */
+  async #candidates(kind: ReloadKind, to: number | undefined): Promise<{ candidates: Candidate[]; rolledBackTo?: number }> {
     const { staticPlugins, whitelist } = this.#options;
     if (staticPlugins !== undefined) {
-      if (this.#current !== undefined) throw new StaticReloadError();
-      return staticCandidates(staticPlugins, whitelist);
+      if (this.#current !== undefined || kind === 'rollback') throw new StaticReloadError();
+      return { candidates: staticCandidates(staticPlugins, whitelist) };
     }
     this.#loader ??= new FunctionArtifactLoader();
-    return artifactCandidates(this.#pluginDir as string, whitelist, this.#loader);
+    if (kind !== 'rollback') return { candidates: await artifactCandidates(this.#pluginDir as string, whitelist, this.#loader) };
+    const current = this.#current;
+    if (current === undefined) throw new RollbackUnavailableError(to, 'no generation is current (the load failed)');
+    const target = this.#kept.candidates(to, current.id, this.#loader);
+    return { candidates: target.candidates, rolledBackTo: target.id };
   }
 
   /** The atomic part of a reload: one assignment makes the new generation current. */
