@@ -243,12 +243,13 @@ export function clusterHotfixRevert(params: Record<string, unknown>): Promise<Cl
 
 /** Every worker's applied patches. */
 export async function clusterHotfixList(): Promise<{ workers: (WorkerRef & { patches: unknown })[] }> {
-  const outcome = await withWorkers(async (linked) => ({
-    ok: true,
-    workers: await Promise.all(linked.map(async (l) => ({ ...ref(l), outcome: { ok: true, patches: await l.client.call('hotfix.list') } }))),
-  }));
-  if (!outcome.ok) throw new ControlUnavailableError('(cluster)', outcome.error?.message ?? 'of a worker did not answer');
-  return { workers: outcome.workers.map((w) => ({ worker: w.worker, pid: w.pid, patches: w.outcome['patches'] })) };
+  // A list is no outcome: a worker that cannot be reached is the request's error (linkAll throws it).
+  const linked = await linkAll(clusterWorkers());
+  try {
+    return { workers: await Promise.all(linked.map(async (l) => ({ ...ref(l), patches: await l.client.call('hotfix.list') }))) };
+  } finally {
+    for (const l of linked) l.client.close();
+  }
 }
 
 /**
