@@ -5,11 +5,12 @@
  * refusal) reports.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, relative } from 'node:path';
+import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { transform } from 'esbuild';
 import type { ControlClient } from '../control/client.js';
 import type { LoadedModule } from '../hotfix/redirect/loaded-modules.js';
+import { isTypeScriptPath } from '../hotfix/redirect/state.js';
 import { sha256 } from '../hotfix/source.js';
 import type { DevEvent } from './reporter.js';
 
@@ -21,8 +22,6 @@ export type BatchResult = (
   /** sha256 of each file's text as this batch read it (a later save is told apart by it). */
   readonly read: ReadonlyMap<string, string>;
 };
-
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 /** The planner's refusal of a patch in which no function differs from the running code. */
 const NOTHING_TO_APPLY = 'no function in scope differs from the running code';
@@ -39,7 +38,7 @@ interface Outcome {
 
 /** esbuild's first error as `file:line:column: text`, or undefined when the source parses. */
 async function syntaxError(file: string, source: string, root: string): Promise<string | undefined> {
-  const loader = TYPESCRIPT.has(extname(file)) ? 'ts' : 'js';
+  const loader = isTypeScriptPath(file) ? 'ts' : 'js';
   try {
     await transform(source, { loader, sourcefile: relative(root, file), logLevel: 'silent' });
     return undefined;
@@ -83,7 +82,7 @@ export async function applyBatch(control: ControlClient, files: readonly string[
     const baseHash = loaded.get(file) as string;
     // A JavaScript file saved as it runs: nothing to do. (A TypeScript file's base is the source it
     // was loaded from: saved back to it after a patch, it must be patched back.)
-    if (!TYPESCRIPT.has(extname(file)) && sha256(source) === baseHash) continue;
+    if (!isTypeScriptPath(file) && sha256(source) === baseHash) continue;
     const problem = await syntaxError(file, source, root);
     if (problem !== undefined) return { kind: 'done', read, events: [...events, { event: 'syntax-error', file: relative(root, file), message: problem }] };
     patchFiles.push({ file, baseHash, source });
