@@ -3,7 +3,8 @@
  * TypeScript, so type-only exports are gone) with a real parser: a regular expression would be
  * fooled by comments, strings and template literals.
  */
-import { parse, type Declaration, type Expression, type Identifier, type Literal, type Program } from 'acorn';
+import type { Declaration, Expression, Identifier, Literal, Program } from 'acorn';
+import { parse } from '../acorn-parser.js';
 import { isIdentifier } from './identifiers.js';
 
 /** A live function is an exported function; a live type is an exported class. */

@@ -14,7 +14,8 @@
  * to a copy of the old script when its methods or fields change: harmless, since the constructor
  * runs the (replaced) initializer and the methods are replaced one by one (measured).
  */
-import { parse, type Node } from 'acorn';
+import type { Node } from 'acorn';
+import { parse } from '../acorn-parser.js';
 
 export type SourceType = 'module' | 'script';
 

@@ -2,7 +2,8 @@
  * Parsing one source for the planner: the AST and its tokens. The planner compares code by tokens,
  * not characters, so a change of whitespace or comments alone is no change at all.
  */
-import { parse, type Program } from 'acorn';
+import type { Program } from 'acorn';
+import { parse } from '../../acorn-parser.js';
 import type { SourceLocation } from '../types.js';
 
 export type SourceType = 'module' | 'script';
