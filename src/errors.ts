@@ -63,6 +63,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_HOTFIX_VERIFY_FAILED',
   'HOTSWAP_ERR_HOTFIX_INIT_FAILED',
   'HOTSWAP_ERR_HOTFIX_NOT_APPLIED',
+  'HOTSWAP_ERR_HOTFIX_NOT_REVERTIBLE',
   'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
   'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED',
 ] as const;
@@ -653,6 +654,16 @@ export class HotfixInitError extends HotswapError<'HOTSWAP_ERR_HOTFIX_INIT_FAILE
 export class HotfixNotAppliedError extends HotswapError<'HOTSWAP_ERR_HOTFIX_NOT_APPLIED'> {
   constructor(version: string) {
     super('HOTSWAP_ERR_HOTFIX_NOT_APPLIED', `patch ${version} is not applied`);
+  }
+}
+
+/** revert() of a patch the engine folded into a later one (option `revertible`): it stays applied. */
+export class HotfixNotRevertibleError extends HotswapError<'HOTSWAP_ERR_HOTFIX_NOT_REVERTIBLE'> {
+  constructor(version: string, revertible: number) {
+    super(
+      'HOTSWAP_ERR_HOTFIX_NOT_REVERTIBLE',
+      `patch ${version} cannot be reverted: later patches replaced all its files, and the engine keeps what reverts need for the newest ${revertible} patch${revertible === 1 ? '' : 'es'} only (option revertible); it stays applied`,
+    );
   }
 }
 

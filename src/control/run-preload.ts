@@ -11,11 +11,14 @@ import { liveManagers } from '../runtime/live-managers.js';
 import type { ControlledManager } from './methods.js';
 import { startControl } from './server.js';
 
+const underDev = process.env['HOTSWAP_DEV'] === '1';
 // Under `hotswap dev`, which prints every outcome itself, the engine's warnings would say it twice.
-const engineLogger = process.env['HOTSWAP_DEV'] === '1' ? { ...defaultLogger, warn: (message: string) => defaultLogger.debug(message) } : defaultLogger;
+const engineLogger = underDev ? { ...defaultLogger, warn: (message: string) => defaultLogger.debug(message) } : defaultLogger;
+// Under `hotswap dev`, a patch per save: only the newest stays revertible, so memory stays flat.
+const revertible = underDev ? 1 : undefined;
 
 try {
-  await startControl({ hotfix: createHotfixEngine({ logger: engineLogger }), manager: () => liveManagers()[0] as ControlledManager | undefined });
+  await startControl({ hotfix: createHotfixEngine({ logger: engineLogger, ...(revertible === undefined ? {} : { revertible }) }), manager: () => liveManagers()[0] as ControlledManager | undefined });
 } catch (error) {
   defaultLogger.warn(`hotswap run: the control server did not start (hotswap status and hotfix will not reach this program): ${describe(error)}`);
 }

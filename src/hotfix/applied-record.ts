@@ -21,4 +21,6 @@ export interface AppliedRecord {
   readonly workerMaps: Array<{ readonly threadKey: string; readonly token: string }>;
   /** What the redirection backend changed, in this thread and others, to undo it. */
   readonly redirect: RedirectApplied | undefined;
+  /** Folded into later patches (see fold.ts): still applied, no longer revertible. */
+  readonly folded?: true;
 }

@@ -11,6 +11,7 @@ import {
   HotfixInvalidError,
   HotfixLiveEditError,
   HotfixNotAppliedError,
+  HotfixNotRevertibleError,
   HotfixRefusedError,
   HotfixWorkerError,
   InvalidArgumentError,
@@ -34,6 +35,7 @@ import { commit, type CommitSuccess } from './transaction.js';
 import type { AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } from './types.js';
 import { patchDigest, validatePatch } from './validate.js';
 import type { AppliedRecord } from './applied-record.js';
+import { foldOld } from './fold.js';
 import { patchStartingWorker } from './starting-worker.js';
 import { retargetSourceMaps, retargetWorkerMap } from './source-map/apply-maps.js';
 import { RedirectTransaction, catchUp, revertHere, revertOthers } from './redirect/transaction.js';
@@ -320,6 +322,7 @@ class Engine implements HotfixEngine {
       }
     }
     this.applied.push(record);
+    this.applied.splice(0, this.applied.length, ...foldOld(this.applied, this.options.revertible));
     await this.follower?.start();
     return { ok: true, version: patch.version, alreadyApplied: false, functions: record.functions, ...timings(success) };
   }
@@ -335,6 +338,7 @@ class Engine implements HotfixEngine {
         return failure(new HotfixRefusedError(file, [`patch ${later.version}, applied after ${version}, also changes this file: revert ${later.version} first`]), file);
       }
     }
+    if (record.folded === true) return failure(new HotfixNotRevertibleError(version, this.options.revertible), record.files[0]);
     const undo = await this.undoAll(record);
     if (!undo.ok) return undo;
     this.applied.splice(this.applied.indexOf(record), 1);

@@ -46,6 +46,16 @@ export interface HotfixEngineOptions {
    * @default 2000
    */
   readonly workerStartWindowMs?: number;
+  /**
+   * How many of the newest applied patches the engine keeps whole: what reverting them needs (the
+   * code and state they replaced) and their sources. An older patch is folded once later patches
+   * replaced every file of it whole (TypeScript files, the redirection backend, no scope, this
+   * thread only: what `hotswap dev` applies): it stays applied and listed, its revert is refused
+   * with `HOTSWAP_ERR_HOTFIX_NOT_REVERTIBLE`, and memory stays flat however many patches follow.
+   * Other patches are always kept whole. `hotswap dev` runs its app with 1.
+   * @default Infinity
+   */
+  readonly revertible?: number;
 }
 
 export interface ResolvedOptions {
@@ -55,6 +65,7 @@ export interface ResolvedOptions {
   readonly root: string;
   readonly warmUp: boolean;
   readonly workerStartWindowMs: number;
+  readonly revertible: number;
 }
 
 /** @throws InvalidArgumentError for an option of the wrong type or range */
@@ -73,6 +84,10 @@ export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptio
   if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean') {
     throw new InvalidArgumentError('warmUp', `expected a boolean, got ${typeof options.warmUp}`);
   }
+  const revertible = options.revertible ?? Number.POSITIVE_INFINITY;
+  if (typeof revertible !== 'number' || !(revertible >= 1) || (Number.isFinite(revertible) && !Number.isInteger(revertible))) {
+    throw new InvalidArgumentError('revertible', `expected an integer >= 1 or Infinity, got ${String(revertible)}`);
+  }
   if (options.root !== undefined && (typeof options.root !== 'string' || options.root === '')) {
     throw new InvalidArgumentError('root', 'expected a directory path');
   }
@@ -83,5 +98,6 @@ export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptio
     root: options.root ?? process.cwd(),
     warmUp: options.warmUp ?? false,
     workerStartWindowMs: window,
+    revertible,
   };
 }

@@ -8,14 +8,14 @@
  */
 import type { Program } from 'acorn';
 import type { FilePlan, PlannedFunction, Refusal, ScopeSelector } from '../types.js';
-import { captureRefusals, type AnalysedSide } from './captures.js';
+import { analysed } from './analysis.js';
+import { captureRefusals } from './captures.js';
 import type { Backend } from './function-checks.js';
 import type { Entry, FunctionEntry } from './inventory.js';
-import { buildInventory } from './inventory.js';
 import { matchInventories } from './match.js';
-import { isParsed, locationOf, parseSource, type ParsedSource, type SourceType } from './parse.js';
+import { isParsed, locationOf, parseSource, type SourceType } from './parse.js';
+import type { Parse } from './parse-cache.js';
 import { reasons } from './reasons.js';
-import { analyzeScopes } from './scopes.js';
 import { coverageOf, coversName } from './selectors.js';
 import { splice } from './splice.js';
 import { topLevelRefusals } from './top-level.js';
@@ -39,6 +39,8 @@ export interface PlanFileInput {
    * @default 'liveedit'
    */
   readonly backend?: Backend | undefined;
+  /** How sources are parsed (a cache of parses, see parse-cache.ts). @default parseSource */
+  readonly parse?: Parse | undefined;
 }
 
 export type { SourceType, Backend };
@@ -54,17 +56,18 @@ export function planFile(input: PlanFileInput): FilePlan {
   const backend = input.backend ?? 'liveedit';
   const refused = (refusals: Refusal[]): FilePlan => ({ file, patchedSource: undefined, functions: [], edits: [], refusals, ignored: [], helpers: [] });
 
-  const runningParse = parseSource(input.runningSource, input.sourceType);
+  const parse = input.parse ?? parseSource;
+  const runningParse = parse(input.runningSource, input.sourceType);
   if (!isParsed(runningParse)) {
     return refused([{ reason: reasons.parseFailed('running', runningParse.message, runningParse.location?.line), name: undefined, location: undefined }]);
   }
-  const nextParse = parseSource(input.newSource, input.sourceType);
+  const nextParse = parse(input.newSource, input.sourceType);
   if (!isParsed(nextParse)) {
     return refused([{ reason: reasons.parseFailed('new', nextParse.message, nextParse.location?.line), name: undefined, location: nextParse.location }]);
   }
 
-  const running = analyse(runningParse, input.sourceType);
-  const next = analyse(nextParse, input.sourceType);
+  const running = analysed(runningParse, input.sourceType);
+  const next = analysed(nextParse, input.sourceType);
   const refusals: Refusal[] = [];
 
   for (const selector of coverage.named) {
@@ -94,9 +97,10 @@ export function planFile(input: PlanFileInput): FilePlan {
     })),
   );
   if (plan.units.length > 0) {
-    const patchedParse = parseSource(patched.text, input.sourceType);
+    // Usually the new source itself (every difference was in a replaced function): parsed already.
+    const patchedParse = parse(patched.text, input.sourceType);
     if (isParsed(patchedParse)) {
-      const scopes = analyzeScopes(patchedParse.program, input.sourceType);
+      const scopes = analysed(patchedParse, input.sourceType).scopes;
       refusals.push(...captureRefusals(running, next, scopes, patched, matching, input.sourceType, backend === 'redirect' ? { helpers: helperNames } : undefined));
     } else {
       refusals.push({ reason: reasons.patchedParseFailed(patchedParse.message), name: undefined, location: undefined });
@@ -126,12 +130,4 @@ export function planFile(input: PlanFileInput): FilePlan {
 function helperFunctions(program: Program, added: readonly Entry[]): FunctionEntry[] {
   const declared = new Set(program.body.filter((s) => s.type === 'FunctionDeclaration').map((s) => s.start));
   return added.filter((e): e is FunctionEntry => e.type === 'function' && e.parent.type === 'program' && declared.has(e.node.start));
-}
-
-function analyse(source: ParsedSource, sourceType: SourceType): AnalysedSide {
-  return {
-    source,
-    inventory: buildInventory(source.program, source.text),
-    scopes: analyzeScopes(source.program, sourceType),
-  };
 }

@@ -86,7 +86,9 @@ export async function prepareRedirect(patch: Patch, patchFile: PatchFile, module
     file,
     module,
     functions: compiled.functions,
-    before: fromData(planned.before),
+    // The state the module holds already, not the planning thread's copy of it: an applied patch
+    // keeps its `before` to revert, and a copy each would hold the module's text once per patch.
+    before: current ?? fromData(planned.before),
     after: fromData(planned.after),
     applied: planned.functions.map((fn) => ({ file, name: fn.name, backend: 'redirect' as const })),
   };

@@ -12,15 +12,18 @@
  */
 import { pathToFileURL } from 'node:url';
 import { HotfixRedirectError, describe } from '../../errors.js';
-import { buildInventory, type FunctionEntry } from '../planner/inventory.js';
+import { analysed } from '../planner/analysis.js';
+import type { FunctionEntry } from '../planner/inventory.js';
+import type { Parse } from '../planner/parse-cache.js';
 import { isParsed, locationOf, parseSource, type ParsedSource, type SourceType } from '../planner/parse.js';
-import { analyzeScopes, type Reference } from '../planner/scopes.js';
+import type { Reference } from '../planner/scopes.js';
 import { forEachChild } from '../planner/syntax.js';
 import type { FilePlan, Refusal } from '../types.js';
 import { NAMES } from './names.js';
 import type { RedirectModule } from './runtime.js';
 import { rangeKey, type ModuleState, type SlotInfo } from './state.js';
 import { IMPLICIT_CAPTURES } from './table.js';
+import { WRAPPER_LINES, unitMaps, type UnitMaps } from './unit-map.js';
 
 export interface CompiledFunction {
   readonly name: string;
@@ -35,6 +38,8 @@ export interface UnitText {
   readonly slot: number;
   readonly classIndex: number | undefined;
   readonly expression: string;
+  /** The map of the compiled text, when the new source has one (see unit-map.ts). */
+  readonly sourceMapComment: string | undefined;
 }
 
 
@@ -58,6 +63,7 @@ interface UnitContext {
   readonly info: SlotInfo;
   /** References inside the new function that reach outside it, to something that is not module-level. */
   readonly outer: readonly Reference[];
+  readonly maps: UnitMaps | undefined;
 }
 
 function refusal(context: UnitContext, reason: string): Refusal {
@@ -130,17 +136,26 @@ function rewritten(context: UnitContext, source: string, start: number, end: num
   return text + source.slice(from, end);
 }
 
-/**
- * New lines and spaces that put what follows at `offset`'s line and column of the new source: the
- * unit is compiled alone, so stack frames in its new code show the lines of the new file (columns
- * too, but where a closure's variables were rewritten).
- */
-function padTo(parsed: ParsedSource, offset: number): string {
-  const { line, column } = locationOf(parsed, offset);
-  return '\n'.repeat(Math.max(0, line - 1)) + ' '.repeat(Math.max(0, column - 1));
+/** Where a compiled text's new code starts: what precedes it there, and the text's map. */
+interface Placement {
+  readonly padding: string;
+  readonly sourceMapComment: string | undefined;
 }
 
-function memberExpression(context: UnitContext, source: string, body: string): string {
+/**
+ * New lines and spaces that put what follows at `offset`'s line and column of the new source, so
+ * that stack frames in the compiled text show the new file's lines (columns too, but where a
+ * closure's variables were rewritten). With a map, one new line after the wrapper's line and a map
+ * of the text's own lines; without one (plain JavaScript), one new line per line before it.
+ */
+function placement(parsed: ParsedSource, maps: UnitMaps | undefined, offset: number, end: number): Placement {
+  const { line, column } = locationOf(parsed, offset);
+  const spaces = ' '.repeat(Math.max(0, column - 1));
+  if (maps === undefined) return { padding: '\n'.repeat(Math.max(0, line - 1)) + spaces, sourceMapComment: undefined };
+  return { padding: '\n'.repeat(WRAPPER_LINES) + spaces, sourceMapComment: maps.comment(line - 1, locationOf(parsed, end).line - 1) };
+}
+
+function memberExpression(context: UnitContext, source: string, body: string, padding: string): string {
   const { entry, info } = context;
   // What precedes the parameters: `static async *name`, `get #total`, `[Symbol.iterator]`.
   const head = source
@@ -152,17 +167,18 @@ function memberExpression(context: UnitContext, source: string, body: string): s
   const usesSuper = context.outer.some((ref) => ref.name.startsWith('<'));
   const part = entry.kind === 'getter' ? 'get' : entry.kind === 'setter' ? 'set' : 'value';
   return (
-    `(() => { const ${object} = { ${padTo(context.parsed, entry.at)}${head}${body} }; ` +
+    `(() => { const ${object} = { ${padding}${head}${body} }; ` +
     (usesSuper ? `Object.setPrototypeOf(${object}, Object.getPrototypeOf(${home})); ` : '') +
     `return Object.getOwnPropertyDescriptor(${object}, Reflect.ownKeys(${object})[0]).${part}; })()`
   );
 }
 
-function unitExpression(context: UnitContext, source: string, start: number, end: number): string {
+function unitExpression(context: UnitContext, source: string, start: number, end: number): { expression: string; sourceMapComment: string | undefined } {
   const body = rewritten(context, source, start, end);
   const isMember = context.entry.kind === 'method' || context.entry.kind === 'getter' || context.entry.kind === 'setter';
-  const expression = isMember ? memberExpression(context, source, body) : `(${padTo(context.parsed, start)}${body})`;
-  if (!context.info.withEnv) return expression;
+  const { padding, sourceMapComment } = placement(context.parsed, context.maps, isMember ? context.entry.at : start, end);
+  const expression = isMember ? memberExpression(context, source, body, padding) : `(${padding}${body})`;
+  if (!context.info.withEnv) return { expression, sourceMapComment };
   const f = NAMES.prefix + 'f';
   const accessors = NAMES.prefix + 'a';
   // The variables' object: accessors on a class made once per patch, over the stub's arrows.
@@ -174,10 +190,12 @@ function unitExpression(context: UnitContext, source: string, start: number, end
     })
     .join(' ');
   const envClass = `class { constructor(${accessors}) { this.${accessors} = ${accessors}; } ${members} }`;
-  return (
-    `((${NAMES.prefix}E) => function (${accessors}, ${NAMES.args}, ${NAMES.newTarget}) { const ${NAMES.env} = new ${NAMES.prefix}E(${accessors}); const ${f} = ${expression}; ` +
-    `return ${NAMES.newTarget} === undefined ? ${f}.apply(this, ${NAMES.args}) : Reflect.construct(${f}, ${NAMES.args}, ${NAMES.newTarget}); })(${envClass})`
-  );
+  return {
+    expression:
+      `((${NAMES.prefix}E) => function (${accessors}, ${NAMES.args}, ${NAMES.newTarget}) { const ${NAMES.env} = new ${NAMES.prefix}E(${accessors}); const ${f} = ${expression}; ` +
+      `return ${NAMES.newTarget} === undefined ? ${f}.apply(this, ${NAMES.args}) : Reflect.construct(${f}, ${NAMES.args}, ${NAMES.newTarget}); })(${envClass})`,
+    sourceMapComment,
+  };
 }
 
 /** References inside `entry` that resolve outside it, to something neither module-level nor its class's. */
@@ -197,15 +215,11 @@ function outerReferences(references: readonly Reference[], entry: FunctionEntry,
 /** What the new code of a file is, as texts: what `evaluateUnits` compiles in the module's thread. */
 export interface UnitTexts {
   readonly units: readonly UnitText[];
-  /** The patch's helper functions, in place in the new source (see helpersInPlace). */
+  /** The patch's helper functions, at their lines of the new source (see helpersInPlace). */
   readonly helperText: string;
   readonly helperNames: readonly string[];
-  /**
-   * The new source's inline source map comment, if it has one (a .ts file's JavaScript always
-   * does): each compiled text sits at the new source's lines and columns, so the same map serves
-   * it, and stack frames in the new code point at the new .ts lines (with source maps on).
-   */
-  readonly sourceMapComment: string | undefined;
+  /** The helper text's map, when the new source has one (a .ts file's JavaScript always does). */
+  readonly helperSourceMapComment: string | undefined;
 }
 
 export type UnitTextsResult = ({ readonly ok: true } & UnitTexts) | { readonly ok: false; readonly refusals: readonly Refusal[] } | { readonly ok: false; readonly error: HotfixRedirectError };
@@ -214,11 +228,24 @@ export type UnitTextsResult = ({ readonly ok: true } & UnitTexts) | { readonly o
  * The texts of the new functions of `plan`, each checked against its running stub: pure, so it can
  * run on another thread. `newSource` is the JavaScript the plan was made from.
  */
-export function unitTexts(path: string, state: Pick<ModuleState, 'functions' | 'replaced'>, plan: FilePlan, newSource: string, sourceType: SourceType): UnitTextsResult {
-  const parsed = parseSource(newSource, sourceType);
+export function unitTexts(
+  path: string,
+  state: Pick<ModuleState, 'functions' | 'replaced'>,
+  plan: FilePlan,
+  newSource: string,
+  sourceType: SourceType,
+  options: {
+    /** How to parse `newSource` (the planner's cache has its parse already). */
+    readonly parse?: Parse;
+    /** Where the new source's inline map is, when not at its end (a TypeScript file's transform). */
+    readonly mapSource?: string;
+  } = {},
+): UnitTextsResult {
+  const parsed = (options.parse ?? parseSource)(newSource, sourceType);
   if (!isParsed(parsed)) return { ok: false, error: new HotfixRedirectError(path, `the new source does not parse: ${parsed.message}`) };
-  const inventory = buildInventory(parsed.program, newSource);
-  const references = analyzeScopes(parsed.program, sourceType).references;
+  const { inventory, scopes } = analysed(parsed, sourceType);
+  const references = scopes.references;
+  const maps = unitMaps(options.mapSource ?? newSource);
   const refusals: Refusal[] = [];
   const units: UnitText[] = [];
   for (const edit of plan.edits) {
@@ -241,40 +268,36 @@ export function unitTexts(path: string, state: Pick<ModuleState, 'functions' | '
       continue;
     }
     const classEntry = info.classIndex === undefined ? undefined : topLevelClassAround(entry);
-    const context: UnitContext = { parsed, entry, info, outer: outerReferences(references, entry, classEntry?.node) };
+    const context: UnitContext = { parsed, entry, info, outer: outerReferences(references, entry, classEntry?.node), maps };
     const problems = checkUnit(context);
     if (problems.length > 0) {
       refusals.push(...problems);
       continue;
     }
-    units.push({ name, slot: info.slot, classIndex: info.classIndex, expression: unitExpression(context, newSource, edit.nextStart, edit.nextEnd) });
+    units.push({ name, slot: info.slot, classIndex: info.classIndex, ...unitExpression(context, newSource, edit.nextStart, edit.nextEnd) });
   }
   if (refusals.length > 0) return { ok: false, refusals };
-  return {
-    ok: true,
-    units,
-    helperText: helpersInPlace(newSource, plan.helpers),
-    helperNames: plan.helpers.map((h) => h.name),
-    sourceMapComment: inlineSourceMap(newSource),
-  };
+  const helpers = helpersInPlace(parsed, maps, plan.helpers);
+  return { ok: true, units, helperText: helpers.text, helperNames: plan.helpers.map((h) => h.name), helperSourceMapComment: helpers.sourceMapComment };
 }
 
 /** Compiles the texts in the module's (and its classes') scope, in the module's thread; assigns nothing. */
 export function evaluateUnits(module: RedirectModule, texts: UnitTexts, version: string): CompileResult {
   const { helperNames, helperText } = texts;
-  // Stack frames in the new code name the file, marked as the patch's.
-  const map = texts.sourceMapComment === undefined ? '' : `\n${texts.sourceMapComment}`;
-  const sourceUrl = `${map}\n//# sourceURL=${pathToFileURL(module.path).href}?hotswap-patch=${encodeURIComponent(version)}`;
+  // Stack frames in the new code name the file, marked as the patch's (or, through its map, the new source's lines).
+  const url = `${pathToFileURL(module.path).href}?hotswap-patch=${encodeURIComponent(version)}`;
+  // Node keeps one map per source URL: each text with a map of its own gets a URL of its own.
+  const trailer = (map: string | undefined, part: string): string => (map === undefined ? `\n//# sourceURL=${url}` : `\n${map}\n//# sourceURL=${url}&part=${part}`);
   try {
     const helpers =
-      helperNames.length === 0 ? {} : (module.evaluate(`(() => {${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${sourceUrl}`) as Record<string, unknown>);
+      helperNames.length === 0 ? {} : (module.evaluate(`(() => {${helperText}\nreturn { ${helperNames.join(', ')} };\n})()${trailer(texts.helperSourceMapComment, 'helpers')}`) as Record<string, unknown>);
     const functions: CompiledFunction[] = [];
     const destructure = helperNames.length === 0 ? '' : `const { ${helperNames.join(', ')} } = ${NAMES.helpers}; `;
     for (const unit of texts.units) {
       const evaluate = unit.classIndex === undefined ? module.evaluate : module.classes[unit.classIndex];
       if (evaluate === undefined) throw new Error(`the class of "${unit.name}" has not been defined yet`);
-      // One compilation a function: each starts at its own line (see padTo).
-      const text = `((${NAMES.helpers}) => { ${destructure}return ${unit.expression}; })${sourceUrl}`;
+      // One compilation a function: each starts at its own line (see placement).
+      const text = `((${NAMES.helpers}) => { ${destructure}return ${unit.expression}; })${trailer(unit.sourceMapComment, String(unit.slot))}`;
       functions.push({ name: unit.name, slot: unit.slot, implementation: (evaluate(text) as (helpers: unknown) => unknown)(helpers) });
     }
     return { ok: true, functions };
@@ -283,28 +306,24 @@ export function evaluateUnits(module: RedirectModule, texts: UnitTexts, version:
   }
 }
 
-/** The last `//# sourceMappingURL=data:…` line of a source, if any. */
-function inlineSourceMap(source: string): string | undefined {
-  const at = source.lastIndexOf('//# sourceMappingURL=data:');
-  if (at === -1 || (at > 0 && source[at - 1] !== '\n')) return undefined;
-  const end = source.indexOf('\n', at);
-  return source.slice(at, end === -1 ? source.length : end);
-}
-
 /**
- * The new source with everything but the helper declarations blanked out (new lines kept): the
- * helpers compile together, each at its own line and column of the new file.
+ * The helper declarations with everything between them blanked out (new lines kept): the helpers
+ * compile together, each at its own line and column of the new file. Without a map the text starts
+ * at the file's first line; with one, at the first helper's line, after the wrapper's line.
  */
-function helpersInPlace(source: string, helpers: FilePlan['helpers']): string {
-  if (helpers.length === 0) return '';
+function helpersInPlace(parsed: ParsedSource, maps: UnitMaps | undefined, helpers: FilePlan['helpers']): { text: string; sourceMapComment: string | undefined } {
+  if (helpers.length === 0) return { text: '', sourceMapComment: undefined };
+  const source = parsed.text;
   const sorted = [...helpers].sort((a, b) => a.nextStart - b.nextStart);
-  let text = '';
-  let from = 0;
+  const first = locationOf(parsed, sorted[0]?.nextStart ?? 0);
+  const last = locationOf(parsed, sorted[sorted.length - 1]?.nextEnd ?? 0);
+  let from = maps === undefined ? 0 : (sorted[0]?.nextStart ?? 0) - (first.column - 1);
+  let text = maps === undefined ? '' : '\n'.repeat(WRAPPER_LINES);
   for (const helper of sorted) {
     text += source.slice(from, helper.nextStart).replace(/[^\n]/g, ' ') + source.slice(helper.nextStart, helper.nextEnd);
     from = helper.nextEnd;
   }
-  return text;
+  return { text, sourceMapComment: maps?.comment(first.line - 1, last.line - 1) };
 }
 
 function topLevelClassAround(entry: FunctionEntry): { node: { start: number } } | undefined {

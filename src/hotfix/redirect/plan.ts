@@ -6,11 +6,12 @@
  */
 import { sha256 } from '../source.js';
 import { planFile } from '../planner/index.js';
+import { parseCache } from '../planner/parse-cache.js';
 import type { SourceType } from '../planner/parse.js';
 import type { FilePlan, Refusal, ScopeSelector } from '../types.js';
 import { unitTexts, type UnitTexts } from './compile.js';
 import { refusalsInTypeScript } from './typescript-lines.js';
-import { advance, initialState, isTypeScriptPath, type ModuleState, type SlotInfo } from './state.js';
+import { advance, codeOfTransform, initialState, isTypeScriptPath, type ModuleState, type SlotInfo } from './state.js';
 
 /** A module state as plain data (maps as entry lists). */
 export interface StateData {
@@ -47,15 +48,24 @@ export const toData = (state: ModuleState): StateData => ({ running: state.runni
 
 export const fromData = (data: StateData): ModuleState => ({ running: data.running, functions: new Map(data.functions), replaced: new Map(data.replaced) });
 
+/**
+ * Parses of the planning thread: a save's new code is the next save's running code, and each plan
+ * parses the new code three times over (to plan, to check the result, to compile).
+ */
+const parse = parseCache({ size: 2, idleMs: 60_000 });
+
 export async function planRedirect(request: PlanRequest): Promise<PlanResponse> {
   const typeScript = isTypeScriptPath(request.path);
   let state: ModuleState;
   let newSource = request.source;
+  /** Where the new JavaScript's map is: a TypeScript file's code is planned without it. */
+  let mapSource: string | undefined;
   try {
-    state = request.state === undefined ? await initialState({ path: request.path, sourceType: request.sourceType, loaded: request.loaded }) : fromData(request.state);
+    state = request.state === undefined ? await initialState({ path: request.path, sourceType: request.sourceType, loaded: request.loaded }, parse) : fromData(request.state);
     if (typeScript) {
       const { transformTypeScript } = await import('../../typescript/transform.js');
-      newSource = transformTypeScript(request.source, request.path).code;
+      mapSource = transformTypeScript(request.source, request.path).code;
+      newSource = codeOfTransform(mapSource);
     }
   } catch (error) {
     return { ok: false, failure: 'redirect', detail: error instanceof Error ? error.message : String(error) };
@@ -73,6 +83,7 @@ export async function planRedirect(request: PlanRequest): Promise<PlanResponse> 
       newSource,
       sourceType: request.sourceType,
       backend: 'redirect',
+      parse,
       ...(request.scope === undefined ? {} : { scope: request.scope }),
     });
   } catch (error) {
@@ -80,19 +91,19 @@ export async function planRedirect(request: PlanRequest): Promise<PlanResponse> 
     return { ok: false, failure: 'invalid', detail: error instanceof Error ? error.message : String(error) };
   }
   if (plan.refusals.length > 0 || plan.patchedSource === undefined) {
-    const refusals = typeScript ? refusalsInTypeScript(plan.refusals, newSource) : plan.refusals;
+    const refusals = mapSource === undefined ? plan.refusals : refusalsInTypeScript(plan.refusals, mapSource);
     return { ok: false, failure: 'refused', refusals: refusals.length > 0 ? refusals : [{ reason: 'the planner produced no source', name: undefined, location: undefined }] };
   }
   if (plan.edits.length === 0) {
     return { ok: false, failure: 'refused', refusals: [{ reason: 'no function in scope differs from the running code: nothing to apply', name: undefined, location: undefined }] };
   }
-  const texts = unitTexts(request.path, state, plan, newSource, request.sourceType);
+  const texts = unitTexts(request.path, state, plan, newSource, request.sourceType, { parse, ...(mapSource === undefined ? {} : { mapSource }) });
   if (!texts.ok) return 'error' in texts ? { ok: false, failure: 'redirect', detail: texts.error.message } : { ok: false, failure: 'refused', refusals: texts.refusals };
   return {
     ok: true,
     before: toData(state),
     after: toData(advance(state, plan.patchedSource, plan.edits, request.version)),
-    texts: { units: texts.units, helperText: texts.helperText, helperNames: texts.helperNames, sourceMapComment: texts.sourceMapComment },
+    texts: { units: texts.units, helperText: texts.helperText, helperNames: texts.helperNames, helperSourceMapComment: texts.helperSourceMapComment },
     functions: plan.functions,
   };
 }

@@ -5,6 +5,7 @@
  * nested in it were compiled by the patch and have none (patch the function around them instead).
  */
 import { isParsed, parseSource } from '../planner/parse.js';
+import type { Parse } from '../planner/parse-cache.js';
 import type { SourceEdit } from '../types.js';
 import type { RedirectModule } from './runtime.js';
 import { buildTable, type TableEntry } from './table.js';
@@ -25,15 +26,25 @@ export const rangeKey = (start: number, end: number): string => `${start}:${end}
 
 export const isTypeScriptPath = (path: string): boolean => /\.(m?ts|tsx|cts)$/.test(path);
 
+/**
+ * A TypeScript file's JavaScript without what its transform appends after the code (the inline
+ * source map and the transform marker), which differ with every edit of the .ts file even where
+ * its code does not: the planner compares, and caches parses by, the code alone.
+ */
+export function codeOfTransform(javascript: string): string {
+  const at = javascript.lastIndexOf('\n//# sourceMappingURL=');
+  return at === -1 ? javascript : javascript.slice(0, at + 1);
+}
+
 /** The state of a module as it loaded (its JavaScript rebuilt from the loaded file for TypeScript). */
-export async function initialState(module: { readonly path: string; readonly sourceType: RedirectModule['sourceType']; readonly loaded: string }): Promise<ModuleState> {
+export async function initialState(module: { readonly path: string; readonly sourceType: RedirectModule['sourceType']; readonly loaded: string }, parse?: Parse): Promise<ModuleState> {
   const loaded = module.loaded;
   let running = loaded;
   if (isTypeScriptPath(module.path)) {
     const { transformTypeScript } = await import('../../typescript/transform.js');
-    running = transformTypeScript(loaded, module.path).code;
+    running = codeOfTransform(transformTypeScript(loaded, module.path).code);
   }
-  const parsed = parseSource(running, module.sourceType);
+  const parsed = (parse ?? parseSource)(running, module.sourceType);
   if (!isParsed(parsed)) throw new Error(`its code does not parse any more: ${parsed.message}`);
   const functions = new Map<string, SlotInfo>();
   for (const { start, end, node, ...info } of buildTable(parsed, module.sourceType).entries) {

@@ -182,4 +182,27 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
     assert.ok(frame !== undefined, stack);
     assert.match(frame, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8:\\d+`), stack);
   });
+
+  it('maps stack frames in a new TypeScript helper, far down a long file, to its .ts line', async () => {
+    process.setSourceMapsEnabled(true);
+    const filler = Array.from({ length: 400 }, (_, i) => `export function filler${i}(n: number): number {\n  return n + ${i};\n}\n`).join('');
+    const v1 = `${filler}export function check(n: number): number {\n  return n;\n}\n`;
+    const file = ws.dir.write(ws.dir.fresh('mapped-helper', 'esm').replace(/\.mjs$/, '.ts'), v1);
+    const mod = (await import(pathToFileURL(file).href));
+    const v2 = `${filler}type N = number;\n\nfunction refuse(n: N): never {\n  throw new Error('too big: ' + n);\n}\n\nexport function check(n: N): number {\n  if (n > 1) refuse(n);\n  return n;\n}\n`;
+    const helperLine = v2.split('\n').findIndex((line) => line.includes('throw new Error')) + 1;
+    const checkLine = v2.split('\n').findIndex((line) => line.includes('refuse(n);')) + 1;
+    const outcome = await ws.engine.apply({ version: 'mapped-helper', files: [{ file, baseHash: sha256(v1), source: v2 }] });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    let stack = '';
+    try {
+      mod.check(5);
+    } catch (error) {
+      stack = (error as Error).stack ?? '';
+    }
+    const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const frames = stack.split('\n');
+    assert.match(frames.find((line) => line.includes('refuse')) ?? '', new RegExp(`${escaped}:${helperLine}:\\d+`), stack);
+    assert.match(frames.find((line) => line.includes('check')) ?? '', new RegExp(`${escaped}:${checkLine}:\\d+`), stack);
+  });
 });
