@@ -36,9 +36,10 @@ interface Outcome {
   readonly file?: string;
 }
 
-/** esbuild's first error as `file:line:column: text`, or undefined when the source parses. */
-async function syntaxError(file: string, source: string, root: string): Promise<string | undefined> {
-  const loader = isTypeScriptPath(file) ? 'ts' : 'js';
+/** esbuild's first error as `file:line:column: text`, or undefined when the source parses (as the loader would transform it). */
+export async function syntaxError(file: string, source: string, root: string): Promise<string | undefined> {
+  // As the loader transforms it: a .tsx file is TypeScript with JSX.
+  const loader = file.endsWith('.tsx') ? 'tsx' : isTypeScriptPath(file) ? 'ts' : 'js';
   try {
     await transform(source, { loader, sourcefile: relative(root, file), logLevel: 'silent' });
     return undefined;
