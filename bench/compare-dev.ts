@@ -10,7 +10,8 @@
  * that names it is recorded. The table gives p50, p90 and max of that time, the requests that
  * failed, whether the request counter survived the saves (state kept), and the app's heap growth
  * over the saves. `node --watch` runs the app through the same TypeScript loader, so the two differ
- * only in what a save does.
+ * only in what a save does. Each run asks the system for free ports: a fixed one could be held by
+ * another run (of this bench, from another checkout) or a process left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { freePort } from './lib/compare/workspace.js';
 import { machineLine, printTable } from './lib/report.js';
 import { quantile } from './lib/stats.js';
 
@@ -72,7 +74,11 @@ const setups: Setup[] = ([
   { name: 'node --watch (restart), app function edit', command: ['--watch', '--import', REGISTER, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
   { name: 'tsx watch (restart), app function edit', command: [bin('tsx'), 'watch', 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
   // SIGTERM, which the app handles: with nodemon's default SIGUSR2 the new app raced the old for the port.
-  { name: 'nodemon (restart), app function edit', command: [bin('nodemon'), '--quiet', '--signal', 'SIGTERM', '-e', 'ts', '--exec', `${process.execPath} --import ${REGISTER}`, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
+  // `exec`: nodemon runs --exec through `sh -c` and restarts as soon as that shell has exited, which on a
+  // SIGTERM is at once, while the app it started may still hold the port: the new app then failed with
+  // EADDRINUSE. With the shell replaced by the app, nodemon's child is the app and the restart waits for it.
+  // --watch: only the app's own sources, not the plugin's or anything a tool writes in the directory.
+  { name: 'nodemon (restart), app function edit', command: [bin('nodemon'), '--quiet', '--signal', 'SIGTERM', '-e', 'ts', '--watch', 'app.ts', '--watch', 'lib.ts', '--exec', `exec ${process.execPath} --import ${REGISTER}`, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
   { name: 'hotswap dev, module-constant edit (restart)', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'lib.ts', text: libWithConstant(tag) }) },
 ] as Setup[]).filter((setup) => values.only === undefined || setup.name.includes(values.only));
 
@@ -82,8 +88,6 @@ interface Result {
   readonly stateKept: boolean;
   readonly heapGrowth: number;
 }
-
-let nextPort = 39600;
 
 /** The JavaScript entry of a devDependency's command (run by this Node). */
 function bin(name: 'tsx' | 'nodemon'): string {
@@ -104,9 +108,10 @@ function ask(port: number, path = '/'): Promise<string> {
 
 async function measure(setup: Setup): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'hotswap-compare-dev-'));
-  const port = nextPort++;
   let child: ChildProcess | undefined;
+  let polling = false;
   try {
+    const port = await freePort();
     writeFileSync(join(dir, 'app.ts'), APP);
     writeFileSync(join(dir, 'lib.ts'), lib('0'));
     mkdirSync(join(dir, 'plugins', 'greeter'), { recursive: true });
@@ -130,7 +135,7 @@ async function measure(setup: Setup): Promise<Result> {
     // Light load: one request every 5 ms, the whole time.
     let failed = 0;
     let last = '';
-    let polling = true;
+    polling = true;
     const poller = (async () => {
       while (polling) {
         await ask(port).then((body) => void (last = body), () => void failed++);
@@ -161,6 +166,8 @@ async function measure(setup: Setup): Promise<Result> {
     const heapAfter = Number(await ask(port, '/heap'));
     return { times, failed, stateKept: counterResets === 0, heapGrowth: heapAfter - heapBefore };
   } finally {
+    // Also when a save failed: the poller would otherwise keep the bench running.
+    polling = false;
     try {
       if (child?.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     } catch {
