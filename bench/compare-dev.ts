@@ -1,25 +1,31 @@
 /**
  * Save → new code answering, in development: `hotswap dev` (a plugin edit; an app function edit)
- * against `node --watch` (a restart on every save), on the same small TypeScript app.
+ * against the tools that restart the app on every save (`node --watch`, `tsx watch`, nodemon) and
+ * those that reload code in place (hot-hook, dynohot, `bun --hot`, `deno --watch-hmr`: see
+ * lib/compare/dev-tools.ts), on the same small TypeScript app.
  *
- *   node dist/bench/compare-dev.js [--saves 20]
+ *   node dist/bench/compare-dev.js [--saves 50] [--module-kb 0] [--only <part of a row's name>]
  *
  * For each setup: a temporary app (an HTTP server counting its requests, a plugin, a module of
  * functions) is started; a client asks it every 5 ms the whole time (light load); each save writes
  * a new function body whose answer names the save, and the time from the write to the first answer
  * that names it is recorded. The table gives p50, p90 and max of that time, the requests that
  * failed, whether the request counter survived the saves (state kept), and the app's heap growth
- * over the saves. `node --watch` runs the app through the same TypeScript loader, so the two differ
- * only in what a save does.
+ * over the saves (heapUsed after a full collection: every runtime is started with gc exposed).
+ * `node --watch` and nodemon run the app through hotswap's TypeScript loader, so they differ from
+ * `hotswap dev` only in what a save does. Each run asks the system for free ports: a fixed one could
+ * be held by another run (of this bench, from another checkout) or a process left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { reloadingTools, type Setup } from './lib/compare/dev-tools.js';
+import { freePort, REPO } from './lib/compare/workspace.js';
 import { machineLine, printTable } from './lib/report.js';
 import { quantile } from './lib/stats.js';
 
@@ -45,7 +51,7 @@ void manager.load().then((loaded) => {
 });
 const server = http.createServer((req, res) => {
   hits++;
-  if (req.url === '/heap') return res.end(String(process.memoryUsage().heapUsed));
+  if (req.url === '/heap') { globalThis.gc?.(); return res.end(String(process.memoryUsage().heapUsed)); }
   res.end(hits + ' ' + answer() + ' ' + manager.invoke('greeter', 'greet'));
 });
 process.on('SIGTERM', () => { server.close(); void manager.close(); process.exit(0); });
@@ -58,22 +64,22 @@ const libWithConstant = (tag: string): string => `const TAG = 'app-${tag}';\nexp
 const plugin = (tag: string): string =>
   `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { greet: () => 'plugin-${tag}' } });\n`;
 
-interface Setup {
-  readonly name: string;
-  /** The command, run in the app's directory. */
-  readonly command: readonly string[];
-  /** What a save writes: the file, relative to the app's directory, and its text naming `tag`. */
-  readonly save: (tag: string) => { file: string; text: string };
-}
-
+const saveLib: Setup['save'] = (tag) => ({ file: 'lib.ts', text: lib(tag) });
+/** hotswap dev prints `app started` once it can patch the app, which may come before or after the app's `listening`: both are awaited. */
+const HOTSWAP_READY = [/\bstarted\b/, /\blistening\b/];
 const setups: Setup[] = ([
-  { name: 'hotswap dev, plugin edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'plugins/greeter/index.ts', text: plugin(tag) }) },
-  { name: 'hotswap dev, app function edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
-  { name: 'node --watch (restart), app function edit', command: ['--watch', '--import', REGISTER, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
-  { name: 'tsx watch (restart), app function edit', command: [bin('tsx'), 'watch', 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
+  { name: 'hotswap dev, plugin edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], ready: HOTSWAP_READY, save: (tag) => ({ file: 'plugins/greeter/index.ts', text: plugin(tag) }) },
+  { name: 'hotswap dev, app function edit', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], ready: HOTSWAP_READY, save: saveLib },
+  { name: 'node --watch (restart), app function edit', command: ['--watch', '--import', REGISTER, 'app.ts'], save: saveLib },
+  { name: 'tsx watch (restart), app function edit', command: [bin('tsx'), 'watch', 'app.ts'], save: saveLib },
   // SIGTERM, which the app handles: with nodemon's default SIGUSR2 the new app raced the old for the port.
-  { name: 'nodemon (restart), app function edit', command: [bin('nodemon'), '--quiet', '--signal', 'SIGTERM', '-e', 'ts', '--exec', `${process.execPath} --import ${REGISTER}`, 'app.ts'], save: (tag) => ({ file: 'lib.ts', text: lib(tag) }) },
-  { name: 'hotswap dev, module-constant edit (restart)', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], save: (tag) => ({ file: 'lib.ts', text: libWithConstant(tag) }) },
+  // `exec`: nodemon runs --exec through `sh -c` and restarts as soon as that shell has exited, which on a
+  // SIGTERM is at once, while the app it started may still hold the port: the new app then failed with
+  // EADDRINUSE. With the shell replaced by the app, nodemon's child is the app and the restart waits for it.
+  // --watch: only the app's own sources, not the plugin's or anything a tool writes in the directory.
+  { name: 'nodemon (restart), app function edit', command: [bin('nodemon'), '--quiet', '--signal', 'SIGTERM', '-e', 'ts', '--watch', 'app.ts', '--watch', 'lib.ts', '--exec', `exec ${process.execPath} --import ${REGISTER}`, 'app.ts'], save: saveLib },
+  ...reloadingTools({ app: APP, saveLib }),
+  { name: 'hotswap dev, module-constant edit (restart)', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], ready: HOTSWAP_READY, save: (tag) => ({ file: 'lib.ts', text: libWithConstant(tag) }) },
 ] as Setup[]).filter((setup) => values.only === undefined || setup.name.includes(values.only));
 
 interface Result {
@@ -83,7 +89,11 @@ interface Result {
   readonly heapGrowth: number;
 }
 
-let nextPort = 39600;
+/** The end of a tool's output kept for error messages: a chatty tool over 500 saves would otherwise fill the bench's memory. */
+const OUTPUT_KEPT = 64 * 1024;
+/** How long the app may take to start, and a save to answer: limits per step, not on the run, so any number of saves fits. */
+const START_LIMIT_MS = 60_000;
+const SAVE_LIMIT_MS = 60_000;
 
 /** The JavaScript entry of a devDependency's command (run by this Node). */
 function bin(name: 'tsx' | 'nodemon'): string {
@@ -102,27 +112,63 @@ function ask(port: number, path = '/'): Promise<string> {
   });
 }
 
+/**
+ * A started tool's output, of which only the end is kept (OUTPUT_KEPT), and whether each of the
+ * patterns it is awaited for was seen: checked on each chunk, so that they count even once their
+ * text has left the kept end. Also whether it exited, for a tool that dies to fail its row at once.
+ */
+class ToolOutput {
+  text = '';
+  exited: string | undefined;
+  readonly #seen = new Set<RegExp>();
+
+  constructor(
+    child: ChildProcess,
+    readonly patterns: readonly RegExp[],
+  ) {
+    const add = (chunk: string): void => {
+      this.text = (this.text + chunk).slice(-OUTPUT_KEPT);
+      for (const pattern of patterns) if (!this.#seen.has(pattern) && pattern.test(this.text)) this.#seen.add(pattern);
+    };
+    child.stdout?.setEncoding('utf8').on('data', add);
+    child.stderr?.setEncoding('utf8').on('data', add);
+    // Without a listener, a program that cannot be started (ENOENT, EACCES) would end the bench.
+    child.on('error', (error) => void (this.exited = `could not be started: ${error.message}`));
+    child.on('exit', (code, signal) => void (this.exited ??= `exited (${signal ?? `code ${code}`})`));
+  }
+
+  get ready(): boolean {
+    return this.#seen.size === this.patterns.length;
+  }
+}
+
 async function measure(setup: Setup): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'hotswap-compare-dev-'));
-  const port = nextPort++;
   let child: ChildProcess | undefined;
+  let polling = false;
   try {
-    writeFileSync(join(dir, 'app.ts'), APP);
-    writeFileSync(join(dir, 'lib.ts'), lib('0'));
-    mkdirSync(join(dir, 'plugins', 'greeter'), { recursive: true });
-    writeFileSync(join(dir, 'plugins', 'greeter', 'index.ts'), plugin('0'));
+    const port = await freePort();
+    const files: Record<string, string> = { 'app.ts': APP, 'lib.ts': lib('0'), 'plugins/greeter/index.ts': plugin('0'), ...setup.files };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    if (setup.nodeModules === true) symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
     if (!setup.name.startsWith('hotswap')) {
       // node --watch has no plugin builder: the plugin is built once, where the app looks for it.
       const build = spawn(process.execPath, [CLI, 'build', 'plugins/greeter', '.hotswap/plugins'], { cwd: dir, stdio: 'ignore' });
       await new Promise((resolve) => build.once('exit', resolve));
     }
-    child = spawn(process.execPath, setup.command as string[], { cwd: dir, env: { ...process.env, PORT: String(port), HOTSWAP_RUNTIME_DIR: join(dir, '.runtime') }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const startedBy = performance.now() + 30_000;
-    while (!/started|listening/.test(output) || (setup.name.startsWith('hotswap') && !output.includes('started'))) {
-      if (performance.now() > startedBy) throw new Error(`${setup.name} did not start: ${output}`);
+    const program = setup.program === undefined ? process.execPath : await setup.program();
+    // gc exposed everywhere (Bun and Deno take it as a flag in their commands): the app's /heap collects first.
+    const nodeOptions = [process.env['NODE_OPTIONS'], '--expose-gc'].filter((option) => option !== undefined && option !== '').join(' ');
+    const env = { ...process.env, PORT: String(port), HOTSWAP_RUNTIME_DIR: join(dir, '.runtime'), NODE_OPTIONS: nodeOptions, ...setup.env };
+    child = spawn(program, setup.command as string[], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const output = new ToolOutput(child, setup.ready ?? [/\blistening\b/]);
+    const startedBy = performance.now() + START_LIMIT_MS;
+    while (!output.ready) {
+      if (output.exited !== undefined) throw new Error(`${setup.name} ${output.exited} before it started: ${output.text}`);
+      if (performance.now() > startedBy) throw new Error(`${setup.name} did not start: ${output.text}`);
       await delay(20);
     }
     await ask(port);
@@ -130,7 +176,7 @@ async function measure(setup: Setup): Promise<Result> {
     // Light load: one request every 5 ms, the whole time.
     let failed = 0;
     let last = '';
-    let polling = true;
+    polling = true;
     const poller = (async () => {
       while (polling) {
         await ask(port).then((body) => void (last = body), () => void failed++);
@@ -147,7 +193,8 @@ async function measure(setup: Setup): Promise<Result> {
       writeFileSync(join(dir, file), text);
       const want = file === 'lib.ts' ? `app-${tag}` : `plugin-${tag}`;
       while (!last.includes(want)) {
-        if (performance.now() - savedAt > 20_000) throw new Error(`${setup.name}: save ${i} never answered; last answer ${last}; output ${output.slice(-500)}`);
+        const problem = output.exited ?? (performance.now() - savedAt > SAVE_LIMIT_MS ? `never answered within ${SAVE_LIMIT_MS / 1000} s` : undefined);
+        if (problem !== undefined) throw new Error(`${setup.name}: save ${i}: ${problem}; last answer ${last}; output ${output.text.slice(-500)}`);
         await delay(1);
       }
       times.push(performance.now() - savedAt);
@@ -161,6 +208,8 @@ async function measure(setup: Setup): Promise<Result> {
     const heapAfter = Number(await ask(port, '/heap'));
     return { times, failed, stateKept: counterResets === 0, heapGrowth: heapAfter - heapBefore };
   } finally {
+    // Also when a save failed: the poller would otherwise keep the bench running.
+    polling = false;
     try {
       if (child?.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     } catch {
@@ -195,12 +244,16 @@ for (const setup of setups) {
     `${(result.heapGrowth / 1e6).toFixed(1)} MB`,
   ]);
 }
-const restart = p50s.get('node --watch (restart), app function edit') ?? Number.NaN;
+const restart = p50s.get('node --watch (restart), app function edit');
 printTable(
   `compare-dev: save → new code answering, ${SAVES} saves each, lib.ts of ${MODULE_KB > 0 ? `${MODULE_KB} kB` : 'a few lines'}, a request every 5 ms`,
-  [machineLine(), 'failed: requests refused or reset while the saves were applied; state: whether the request counter went on across the saves; heap growth: the app\'s heapUsed after the saves minus before'],
+  [
+    machineLine(),
+    "failed: requests refused or reset while the saves were applied; state: whether the request counter went on across the saves; heap growth: the app's heapUsed (after a full collection) after the saves minus before",
+    ...setups.flatMap((setup) => (setup.note === undefined ? [] : [setup.note])),
+  ],
   ['setup', 'p50 ms', 'p90 ms', 'max ms', 'failed requests', 'state', 'heap growth'],
   rows,
 );
 for (const failure of failures) console.log(`\nfailed: ${failure}`);
-for (const [name, p50] of p50s) console.log(`${name}: p50 ${p50.toFixed(0)} ms (${(restart / p50).toFixed(1)}x quicker than node --watch)`);
+for (const [name, p50] of p50s) console.log(`${name}: p50 ${p50.toFixed(0)} ms${restart === undefined ? '' : ` (${(restart / p50).toFixed(1)}x quicker than node --watch)`}`);
