@@ -4,7 +4,10 @@
  * those that reload code in place (hot-hook, dynohot, `bun --hot`, `deno --watch-hmr`: see
  * lib/compare/dev-tools.ts), on the same small TypeScript app.
  *
- *   node dist/bench/compare-dev.js [--saves 50] [--module-kb 0] [--only <part of a row's name>]
+ *   node dist/bench/compare-dev.js [--saves 50] [--module-kb 0] [--edit function|constant] [--only <part of a row's name>]
+ *
+ * `--edit constant` makes every tool's saves edit a module-level constant instead of a function
+ * body: top-level code, which only re-running the module applies (hotswap dev restarts for it).
  *
  * For each setup: a temporary app (an HTTP server counting its requests, a plugin, a module of
  * functions) is started; a client asks it every 5 ms the whole time (light load); each save writes
@@ -26,10 +29,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { reloadingTools, type Setup } from './lib/compare/dev-tools.js';
 import { freePort, REPO } from './lib/compare/workspace.js';
-import { machineLine, printTable } from './lib/report.js';
+import { printTable } from './lib/report.js';
 import { quantile } from './lib/stats.js';
 
-const { values } = parseArgs({ options: { saves: { type: 'string', default: '50' }, 'module-kb': { type: 'string', default: '0' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { saves: { type: 'string', default: '50' }, 'module-kb': { type: 'string', default: '0' }, edit: { type: 'string', default: 'function' }, only: { type: 'string' } },
+});
+if (values.edit !== 'function' && values.edit !== 'constant') throw new Error(`--edit is function or constant, not ${values.edit}`);
+/** Whether each save edits a function body (patchable in place) or a module-level constant (top-level code). */
+const EDIT: 'function' | 'constant' = values.edit;
 const SAVES = Number(values.saves);
 /** The size of a module of filler functions lib.ts imports (a realistic module's weight), 0 for none. */
 const MODULE_KB = Number(values['module-kb']);
@@ -64,7 +72,7 @@ const libWithConstant = (tag: string): string => `const TAG = 'app-${tag}';\nexp
 const plugin = (tag: string): string =>
   `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { greet: () => 'plugin-${tag}' } });\n`;
 
-const saveLib: Setup['save'] = (tag) => ({ file: 'lib.ts', text: lib(tag) });
+const saveLib: Setup['save'] = (tag) => ({ file: 'lib.ts', text: EDIT === 'function' ? lib(tag) : libWithConstant(tag) });
 /** hotswap dev prints `app started` once it can patch the app, which may come before or after the app's `listening`: both are awaited. */
 const HOTSWAP_READY = [/\bstarted\b/, /\blistening\b/];
 const setups: Setup[] = ([
@@ -79,8 +87,11 @@ const setups: Setup[] = ([
   // --watch: only the app's own sources, not the plugin's or anything a tool writes in the directory.
   { name: 'nodemon (restart), app function edit', command: [bin('nodemon'), '--quiet', '--signal', 'SIGTERM', '-e', 'ts', '--watch', 'app.ts', '--watch', 'lib.ts', '--exec', `exec ${process.execPath} --import ${REGISTER}`, 'app.ts'], save: saveLib },
   ...reloadingTools({ app: APP, saveLib }),
-  { name: 'hotswap dev, module-constant edit (restart)', command: [CLI, 'dev', 'app.ts', '--plugins', 'plugins/greeter'], ready: HOTSWAP_READY, save: (tag) => ({ file: 'lib.ts', text: libWithConstant(tag) }) },
-] as Setup[]).filter((setup) => values.only === undefined || setup.name.includes(values.only));
+] as Setup[])
+  // With --edit constant, every row edits the constant (its name says so), and a plugin edit has no constant to edit.
+  .filter((setup) => EDIT === 'function' || !setup.name.includes('plugin edit'))
+  .map((setup) => (EDIT === 'function' ? setup : { ...setup, name: setup.name.replace('app function edit', 'module-constant edit') }))
+  .filter((setup) => values.only === undefined || setup.name.includes(values.only));
 
 interface Result {
   readonly times: number[];
@@ -148,7 +159,7 @@ async function measure(setup: Setup): Promise<Result> {
   let polling = false;
   try {
     const port = await freePort();
-    const files: Record<string, string> = { 'app.ts': APP, 'lib.ts': lib('0'), 'plugins/greeter/index.ts': plugin('0'), ...setup.files };
+    const files: Record<string, string> = { 'app.ts': APP, 'lib.ts': saveLib('0').text, 'plugins/greeter/index.ts': plugin('0'), ...setup.files };
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), text);
@@ -244,11 +255,10 @@ for (const setup of setups) {
     `${(result.heapGrowth / 1e6).toFixed(1)} MB`,
   ]);
 }
-const restart = p50s.get('node --watch (restart), app function edit');
+const restart = [...p50s].find(([name]) => name.startsWith('node --watch'))?.[1];
 printTable(
-  `compare-dev: save → new code answering, ${SAVES} saves each, lib.ts of ${MODULE_KB > 0 ? `${MODULE_KB} kB` : 'a few lines'}, a request every 5 ms`,
+  `compare-dev: save → new code answering, ${SAVES} saves each (${EDIT === 'function' ? 'a function body' : 'a module-level constant'} edited), lib.ts of ${MODULE_KB > 0 ? `${MODULE_KB} kB` : 'a few lines'}, a request every 5 ms`,
   [
-    machineLine(),
     "failed: requests refused or reset while the saves were applied; state: whether the request counter went on across the saves; heap growth: the app's heapUsed (after a full collection) after the saves minus before",
     ...setups.flatMap((setup) => (setup.note === undefined ? [] : [setup.note])),
   ],

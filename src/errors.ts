@@ -64,6 +64,9 @@ export const errorCodes = [
   'HOTSWAP_ERR_HOTFIX_INIT_FAILED',
   'HOTSWAP_ERR_HOTFIX_NOT_APPLIED',
   'HOTSWAP_ERR_HOTFIX_NOT_REVERTIBLE',
+  'HOTSWAP_ERR_SIGNATURE_MISSING',
+  'HOTSWAP_ERR_SIGNATURE_UNTRUSTED',
+  'HOTSWAP_ERR_SIGNATURE_INVALID',
   'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
   'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED',
 ] as const;
@@ -705,5 +708,32 @@ export function describe(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
   } catch {
     return String(value);
+  }
+}
+
+/** A host with trusted keys was given an unsigned plugin manifest, patch or release. */
+export class SignatureMissingError extends HotswapError<'HOTSWAP_ERR_SIGNATURE_MISSING'> {
+  constructor(kind: string, name: string) {
+    super('HOTSWAP_ERR_SIGNATURE_MISSING', `${kind} ${kind === 'plugin' ? JSON.stringify(name) : name} is not signed, and this host only takes what its trusted keys signed`, {
+      plugin: kind === 'plugin' ? name : undefined,
+    });
+  }
+}
+
+/** Signed by a key the host does not trust. */
+export class SignatureUntrustedError extends HotswapError<'HOTSWAP_ERR_SIGNATURE_UNTRUSTED'> {
+  constructor(kind: string, name: string, keyId: string) {
+    super('HOTSWAP_ERR_SIGNATURE_UNTRUSTED', `${kind} ${kind === 'plugin' ? JSON.stringify(name) : name} is signed by key ${keyId}, which is not one of this host's trusted keys`, {
+      plugin: kind === 'plugin' ? name : undefined,
+    });
+  }
+}
+
+/** A signature that does not verify: the document was changed after signing, or the signature is malformed. */
+export class SignatureInvalidError extends HotswapError<'HOTSWAP_ERR_SIGNATURE_INVALID'> {
+  constructor(kind: string, name: string, detail: string) {
+    super('HOTSWAP_ERR_SIGNATURE_INVALID', `${kind} ${kind === 'plugin' ? JSON.stringify(name) : name} has a signature that does not verify: ${detail}`, {
+      plugin: kind === 'plugin' ? name : undefined,
+    });
   }
 }

@@ -40,4 +40,6 @@ export { DEFAULT_RELOAD_SIGNAL } from './runtime/signal.js';
 export { MANIFEST_FORMAT, MANIFEST_SUFFIX, parseManifest } from './artifact/manifest.js';
 export type { ExternalDependency, LiveNames, Manifest } from './artifact/manifest.js';
 export { HOTSWAP_VERSION } from './version.js';
+export { generateSigningKeys, keyIdOf, readSigningKey, signDocument, trustedKeySet, verifySignature } from './signing/index.js';
+export type { Signature, SignedWhat, TrustedKey } from './signing/index.js';
 export * from './errors.js';

@@ -5,6 +5,7 @@
  * the manifest into place last, so a reader sees either the old pair or the new pair, never half.
  */
 import { ManifestInvalidError } from '../errors.js';
+import { isSignature, type Signature } from '../signing/signature.js';
 
 /** Bumped when the manifest or artifact format changes incompatibly. */
 export const MANIFEST_FORMAT = 1;
@@ -42,6 +43,8 @@ export interface Manifest {
   readonly externals: readonly ExternalDependency[];
   /** Live functions and live types found at build time (exported, name starting with the prefix). */
   readonly live: LiveNames;
+  /** The builder's signature of this manifest (`hotswap build --sign`), checked by a host with trusted keys. */
+  readonly signature?: Signature;
 }
 
 export interface LiveNames {
@@ -99,5 +102,6 @@ export function parseManifest(text: string, file: string): Manifest {
   if (typeof live !== 'object' || live === null || typeof live.prefix !== 'string' || !isNameList(live.functions) || !isNameList(live.types)) {
     fail('live', 'an object { prefix, functions: string[], types: string[] }');
   }
+  if (m.signature !== undefined && !isSignature(m.signature)) fail('signature', 'an object { algorithm: "ed25519", keyId: 16 hex digits, value: base64 }');
   return m as unknown as Manifest;
 }

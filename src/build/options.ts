@@ -2,6 +2,7 @@
  * Options and results of the builder: the typed seam between `buildPlugins` / `watchPlugins` and
  * their callers (the CLI, tests, a host's own dev tooling).
  */
+import type { KeyObject } from 'node:crypto';
 import type { LiveNames, Manifest } from '../artifact/manifest.js';
 import type { BuildMessage } from '../errors.js';
 
@@ -32,6 +33,8 @@ export interface BuildPluginsOptions {
   readonly livePrefix?: string | undefined;
   /** @default a logger that drops everything */
   readonly logger?: BuildLogger | undefined;
+  /** An ed25519 private key (`readSigningKey` of `hotswap keygen`'s .key file): each manifest is signed with it. */
+  readonly signingKey?: KeyObject | undefined;
 }
 
 /** What one plugin's build wrote. */
@@ -102,4 +105,5 @@ export interface BuildSettings {
   readonly sourcemap: boolean;
   readonly livePrefix: string;
   readonly logger: BuildLogger;
+  readonly signingKey: KeyObject | undefined;
 }

@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactFileName } from '../artifact/format.js';
 import { MANIFEST_FORMAT, manifestFileName, type Manifest } from '../artifact/manifest.js';
+import { signDocument } from '../signing/signature.js';
 import { HOTSWAP_VERSION } from '../version.js';
 import { writeAtomically } from './atomic-write.js';
 import type { CompiledPlugin } from './compile.js';
@@ -47,7 +48,8 @@ export async function writePlugin(compiled: CompiledPlugin, settings: BuildSetti
   const { name } = compiled.source;
   await mkdir(outDir, { recursive: true });
 
-  const manifest = createManifest(compiled, settings);
+  const unsigned = createManifest(compiled, settings);
+  const manifest = settings.signingKey === undefined ? unsigned : signDocument(unsigned, settings.signingKey);
   const artifactPath = join(outDir, manifest.artifact);
   if (await hasContent(artifactPath, compiled.sha256)) {
     logger.debug(`${name}: ${manifest.artifact} already written by an earlier build, reusing it`);

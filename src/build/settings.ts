@@ -28,6 +28,10 @@ export async function resolveSettings(options: BuildPluginsOptions): Promise<Bui
   if (typeof livePrefix !== 'string' || !isIdentifier(livePrefix)) {
     throw new InvalidArgumentError('livePrefix', `${JSON.stringify(livePrefix)} is not an identifier-like prefix such as "live_"`);
   }
+  const { signingKey } = options;
+  if (signingKey !== undefined && (typeof signingKey !== 'object' || signingKey.type !== 'private' || signingKey.asymmetricKeyType !== 'ed25519')) {
+    throw new InvalidArgumentError('signingKey', 'expected an ed25519 private KeyObject (readSigningKey of a hotswap keygen .key file)');
+  }
   return {
     outDir,
     version,
@@ -35,5 +39,6 @@ export async function resolveSettings(options: BuildPluginsOptions): Promise<Bui
     sourcemap: options.sourcemap ?? true,
     livePrefix,
     logger: options.logger ?? silentLogger,
+    signingKey,
   };
 }

@@ -12,6 +12,7 @@ interface BuildCommandOptions {
   verbose: boolean;
   livePrefix?: string;
   staticLinking: boolean;
+  sign?: string;
 }
 
 export function registerBuildCommand(program: Command): void {
@@ -39,6 +40,7 @@ export function registerBuildCommand(program: Command): void {
       'write one TypeScript module, static-plugins.ts, that imports the plugins statically (for new PluginManager({ staticPlugins })) instead of artifacts',
       false,
     )
+    .option('--sign <keyFile>', 'sign each manifest with this ed25519 private key (hotswap keygen); hosts with trustedKeys refuse unsigned builds')
     .option('--verbose', 'log what is built, sizes and times', false)
     .action(async (paths: string[], options: BuildCommandOptions, command: Command) => {
       if (paths.length < 2) command.error('error: give at least one plugin directory and then the output directory');
@@ -56,13 +58,14 @@ export function registerBuildCommand(program: Command): void {
       const sourceMap = options.sourceMap && options.sourcemap;
       if (options.staticLinking) {
         // Statically linked code is compiled by the host's own build: these options have no meaning.
-        const unused = [options.watch && '--watch', options.bundleDeps && '--bundle-deps', !sourceMap && '--no-source-map'];
+        const unused = [options.watch && '--watch', options.bundleDeps && '--bundle-deps', !sourceMap && '--no-source-map', options.sign !== undefined && '--sign'];
         const given = unused.filter((flag): flag is string => typeof flag === 'string');
         if (given.length > 0) command.error(`error: ${given.join(', ')} cannot be used with --static-linking`);
         for (const line of formatLinkLines(await linkPluginsStatically(common))) print(line);
         return;
       }
-      const artifacts = { ...common, bundleDeps: options.bundleDeps, sourcemap: sourceMap };
+      const signingKey = options.sign === undefined ? undefined : (await import('../signing/keys.js')).readSigningKey(options.sign);
+      const artifacts = { ...common, bundleDeps: options.bundleDeps, sourcemap: sourceMap, signingKey };
       if (!options.watch) {
         for (const result of await buildPlugins(artifacts)) print(formatBuildLine(result));
         return;

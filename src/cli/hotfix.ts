@@ -26,6 +26,7 @@ interface HotfixBuildOptions {
   sourceMap: boolean;
   /** The alias --no-sourcemap (the plugin build's spelling). */
   sourcemap: boolean;
+  sign?: string;
 }
 
 /** Each changed file's path relative to `root` (`/`-separated: patches travel between systems) and where to read both sources. */
@@ -55,6 +56,7 @@ export function registerHotfixCommand(program: Command): void {
     .option('--init <file>', 'a file holding a function run once when the patch is applied')
     .option('--no-source-map', 'leave out the source maps the new files name (stack traces in patched functions then show JavaScript lines)')
     .addOption(new Option('--no-sourcemap', 'alias of --no-source-map').hideHelp())
+    .option('--sign <keyFile>', 'sign the patch with this ed25519 private key (hotswap keygen); engines with trustedKeys refuse unsigned patches')
     .action(async (files: string[], options: HotfixBuildOptions) => {
       const root = resolve(options.root ?? '.');
       const baseDir = resolve(options.baseDir);
@@ -63,19 +65,22 @@ export function registerHotfixCommand(program: Command): void {
       requireDirectory('the directory of --out', dirname(resolve(options.out)), 'create it first');
       // Loaded here: the planner's parser is not needed by the other commands.
       const { buildPatch } = await import('../hotfix/artifact/build-patch.js');
-      const patch = await buildPatch({
+      // The key is read before the build: a wrong key file fails at once.
+      const signingKey = options.sign === undefined ? undefined : (await import('../signing/keys.js')).readSigningKey(options.sign);
+      const built = await buildPatch({
         version: options.version,
         files: patchSourcePairs(files, root, baseDir),
         scope: options.scope,
         initPath: options.init,
         sourceMaps: options.sourceMap && options.sourcemap,
       });
+      const patch = signingKey === undefined ? built : (await import('../signing/signature.js')).signDocument(built, signingKey);
       try {
         await writeFile(options.out, JSON.stringify(patch, null, 2) + '\n');
       } catch (error) {
         throw new InputUnreadableError('--out', options.out, `cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
       }
-      process.stdout.write(`patch ${patch.version}: ${patch.files.length} file(s) -> ${options.out}\n`);
+      process.stdout.write(`patch ${patch.version}: ${patch.files.length} file(s)${signingKey === undefined ? '' : ', signed'} -> ${options.out}\n`);
     });
 }
 

@@ -6,6 +6,7 @@ import { registerBuildCommand } from './build.js';
 import { registerDevCommand } from './dev.js';
 import { EXIT_USAGE, exitCodeFor, printError } from './report.js';
 import { registerHotfixCommand } from './hotfix.js';
+import { registerKeygenCommand } from './keygen.js';
 import { registerReloadCommand } from './reload.js';
 import { registerRollbackCommand } from './rollback.js';
 import { registerRunCommand } from './run.js';
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerHotfixCommand(program);
   registerStatusCommands(program);
   registerEventsCommand(program);
+  registerKeygenCommand(program);
   return program;
 }
 

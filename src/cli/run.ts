@@ -9,10 +9,12 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { delimiter, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { requireFile } from '../inputs.js';
 import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
 import { programNodeArgs } from './program-args.js';
+import { readKeyFile, trustedKeySet, TRUSTED_KEYS_ENV } from '../signing/keys.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'];
 
@@ -23,13 +25,18 @@ export function registerRunCommand(program: Command): void {
     .argument('<entry>', 'the program, e.g. src/server.ts')
     .argument('[args...]', 'arguments for the program')
     .option('--no-control', 'do not start the control server (hotswap status, hotfix apply… will not reach the program)')
+    .option('--trusted-key <file>', "a public key (hotswap keygen's .pub) whose signed patches the program's hotfix engine applies; unsigned ones are refused (repeatable)", collect, [])
     .passThroughOptions()
-    .action(async (entry: string, args: string[], options: { control: boolean }) => {
+    .action(async (entry: string, args: string[], options: { control: boolean; trustedKey: string[] }) => {
       // The lifeline first, so that it is held even while the loader starts.
       requireFile('the program', entry, 'give the path of the .ts or .js file to run');
+      // Read here, so that a wrong key file stops the command before the program starts.
+      const keyFiles = options.trustedKey.map((file) => resolve(file));
+      if (keyFiles.length > 0) trustedKeySet(keyFiles.map((file) => readKeyFile(file)), '--trusted-key');
+      const trust = keyFiles.length === 0 ? {} : { [TRUSTED_KEYS_ENV]: keyFiles.join(delimiter) };
       const child = spawn(process.execPath, [...programNodeArgs({ control: options.control }), entry, ...args], {
         stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-        env: { ...process.env, [LIFELINE_ENV]: String(LIFELINE_FD) },
+        env: { ...process.env, [LIFELINE_ENV]: String(LIFELINE_FD), ...trust },
       });
       const lifeline = child.stdio[LIFELINE_FD];
       // The program going first ends the pipe from its side: nothing to report.
@@ -46,4 +53,8 @@ export function registerRunCommand(program: Command): void {
       // A child killed by a signal exits, as a shell reports it, with 128 + the signal number.
       process.exitCode = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

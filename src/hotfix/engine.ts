@@ -17,6 +17,7 @@ import {
   InvalidArgumentError,
   describe,
   isHotswapError,
+  type HotswapError,
 } from '../errors.js';
 import { inverse, makeChange, type Change } from './change.js';
 import { applyChannel, retryChannel, revertChannel, type HotfixApplyMessage, type HotfixRetryMessage, type HotfixRevertMessage } from './diagnostics.js';
@@ -36,6 +37,7 @@ import type { AppliedPatch, ApplyOutcome, HotfixFailure, Patch, RevertOutcome } 
 import { patchDigest, validatePatch } from './validate.js';
 import type { AppliedRecord } from './applied-record.js';
 import { foldOld } from './fold.js';
+import { verifySignature } from '../signing/signature.js';
 import { patchStartingWorker } from './starting-worker.js';
 import { retargetSourceMaps, retargetWorkerMap } from './source-map/apply-maps.js';
 import { RedirectTransaction, catchUp, revertHere, revertOthers } from './redirect/transaction.js';
@@ -219,6 +221,13 @@ class Engine implements HotfixEngine {
   private async applyNow(patch: Patch): Promise<ApplyOutcome> {
     const invalid = validatePatch(patch, this.options.root);
     if (invalid !== undefined) return failure(invalid);
+    if (this.options.trustedKeys !== undefined) {
+      try {
+        verifySignature(patch, this.options.trustedKeys, { kind: 'patch', name: patch.version });
+      } catch (error) {
+        return failure(error as HotswapError, patch.files[0]?.file);
+      }
+    }
     const digest = patchDigest(patch);
     const existing = this.applied.find((r) => r.version === patch.version);
     if (existing !== undefined) {

@@ -1,5 +1,7 @@
 /** Options of `createHotfixEngine`, with their defaults. */
+import type { KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
+import { trustedKeySet, type TrustedKey } from '../signing/keys.js';
 import { defaultLogger, type Logger } from '../logger.js';
 
 export interface HotfixEngineOptions {
@@ -56,6 +58,14 @@ export interface HotfixEngineOptions {
    * @default Infinity
    */
   readonly revertible?: number;
+  /**
+   * Public keys (PEM text or KeyObject, ed25519: `hotswap keygen`'s .pub file) whose signatures the
+   * engine trusts. When given, a patch that is unsigned, signed by another key, or changed after
+   * signing is refused (HOTSWAP_ERR_SIGNATURE_MISSING, _UNTRUSTED, _INVALID) before it is planned;
+   * reverts are not checked (they restore code that ran before). Several keys may be trusted at once.
+   * @default none: patches are not checked for a signature
+   */
+  readonly trustedKeys?: readonly TrustedKey[];
 }
 
 export interface ResolvedOptions {
@@ -66,6 +76,7 @@ export interface ResolvedOptions {
   readonly warmUp: boolean;
   readonly workerStartWindowMs: number;
   readonly revertible: number;
+  readonly trustedKeys: ReadonlyMap<string, KeyObject> | undefined;
 }
 
 /** @throws InvalidArgumentError for an option of the wrong type or range */
@@ -99,5 +110,6 @@ export function resolveOptions(options: HotfixEngineOptions = {}): ResolvedOptio
     warmUp: options.warmUp ?? false,
     workerStartWindowMs: window,
     revertible,
+    trustedKeys: options.trustedKeys === undefined ? undefined : trustedKeySet(options.trustedKeys),
   };
 }

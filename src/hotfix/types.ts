@@ -3,6 +3,7 @@
  * anything is touched) and outcomes (what an apply did). Shared by the planner, the applier, the
  * CLI and the worker agent.
  */
+import type { Signature } from '../signing/signature.js';
 import type { HotswapError } from '../errors.js';
 
 /** One changed file of a patch. */
@@ -59,6 +60,8 @@ export interface Patch {
    * `(context) => { ... }` where context is `{ version, require }`. Its throw reverts the patch.
    */
   readonly init?: string;
+  /** The builder's signature of the patch (`hotswap hotfix build --sign`), checked by an engine with trusted keys. */
+  readonly signature?: Signature;
 }
 
 /** Where in a source something is, 1-based line and column. */

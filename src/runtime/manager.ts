@@ -26,6 +26,7 @@ import type { Generation, PluginHandle } from './generation.js';
 import { invokeEachIn, type InvokeEachResult } from './invoke-each.js';
 import { LeakDetector } from './leak-detector.js';
 import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
+import { signedOnly } from './signed-loader.js';
 import { LiveJobScheduler } from '../live/jobs.js';
 import type { Vault } from '../plugin/definition.js';
 import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
@@ -106,7 +107,9 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
         this.emit('jobError', error, job);
       },
     );
-    this.#loader = this.#options.loader;
+    // A loader of the caller's is wrapped too: trusted keys hold whoever compiles the artifacts.
+    const { loader, trustedKeys } = this.#options;
+    this.#loader = loader === undefined || trustedKeys === undefined ? loader : signedOnly(loader, trustedKeys);
     this.#kept = new KeptGenerations(this.#options.keepGenerations, this.#options.logger);
     this.#reclaimer = new Reclaimer<Ext>({
       freeDelay: this.#options.freeDelay,
@@ -413,7 +416,10 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       if (this.#current !== undefined || kind === 'rollback') throw new StaticReloadError();
       return { candidates: staticCandidates(staticPlugins, whitelist) };
     }
-    this.#loader ??= new FunctionArtifactLoader();
+    if (this.#loader === undefined) {
+      const loader = new FunctionArtifactLoader();
+      this.#loader = this.#options.trustedKeys === undefined ? loader : signedOnly(loader, this.#options.trustedKeys);
+    }
     if (kind !== 'rollback') return { candidates: await artifactCandidates(this.#pluginDir as string, whitelist, this.#loader) };
     const current = this.#current;
     if (current === undefined) throw new RollbackUnavailableError(to, 'no generation is current (the load failed)');

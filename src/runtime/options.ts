@@ -1,7 +1,9 @@
 /**
  * Options of `new PluginManager(...)`, their defaults, and their validation.
  */
+import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
+import { trustedKeySet, type TrustedKey } from '../signing/keys.js';
 import { InvalidArgumentError, type HotswapError } from '../errors.js';
 import type { StaticPlugin } from './candidates.js';
 import type { ArtifactLoader } from './loader.js';
@@ -90,6 +92,15 @@ export interface PluginManagerOptions<Ext = Record<string, unknown>> {
    * @default 5
    */
   keepGenerations?: number;
+  /**
+   * Public keys (PEM text or KeyObject, ed25519: `hotswap keygen`'s .pub file) whose signatures this
+   * host trusts. When given, a plugin whose manifest is unsigned (`hotswap build` without `--sign`),
+   * signed by another key, or changed after signing is refused (HOTSWAP_ERR_SIGNATURE_MISSING,
+   * _UNTRUSTED, _INVALID, stage `load`) and the current generation keeps serving. Several keys may
+   * be trusted at once (a key rotation). Statically linked plugins are part of the program: not checked.
+   * @default none: builds are not checked for a signature
+   */
+  trustedKeys?: readonly TrustedKey[];
 }
 
 export interface ResolvedOptions<Ext> {
@@ -106,6 +117,7 @@ export interface ResolvedOptions<Ext> {
   readonly leakGracePeriod: number;
   readonly sourceMaps: boolean;
   readonly keepGenerations: number;
+  readonly trustedKeys: ReadonlyMap<string, KeyObject> | undefined;
 }
 
 export const defaults = {
@@ -163,6 +175,7 @@ export function resolveOptions<Ext>(options: PluginManagerOptions<Ext>): Resolve
     leakGracePeriod: ms('leakGracePeriod'),
     sourceMaps: options.sourceMaps ?? true,
     keepGenerations,
+    trustedKeys: options.trustedKeys === undefined ? undefined : trustedKeySet(options.trustedKeys),
   };
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test } from 'node:test';
@@ -192,6 +192,47 @@ test('a program run by hotswap run is operable with no code of its own; its hotf
   assert.equal(applied.code, 0, applied.stderr + applied.stdout);
   const outcome = JSON.parse(applied.stdout) as { ok: boolean; functions: { name: string; backend: string }[] };
   assert.deepEqual(outcome.functions.map((f) => [f.name, f.backend]), [['answer', 'redirect']]);
+  const answered = next(/answer (\d+)\n/);
+  program.stdin.write('?\n');
+  assert.equal((await answered)[1], '42');
+});
+
+test('hotswap run --trusted-key: the program\'s engine applies signed patches only; an unsigned one is refused with its code', { timeout: TEST_MS }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const env = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), HOTSWAP_NAME: 'signed-e2e' };
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, env), WAIT_MS, `hotswap ${args.join(' ')}`);
+  assert.equal((await cli('keygen', 'team')).code, 0);
+  const lib = 'export function answer() { return 1; }\n';
+  writeFileSync(join(tmp.path, 'lib.mjs'), lib);
+  writeFileSync(join(tmp.path, 'program.mjs'), PROGRAM);
+  // A key file that cannot be read stops the command before the program starts.
+  const missing = await cli('run', '--trusted-key', 'nope.pub', 'program.mjs');
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /nope\.pub cannot be read/);
+  const program = spawn(process.execPath, [CLI, 'run', '--trusted-key', 'team.pub', 'program.mjs'], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  t.after(() => {
+    try {
+      process.kill(-(program.pid as number), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  });
+  const { next } = follow(program);
+  await next(/ready\n/);
+
+  mkdirSync(join(tmp.path, 'release'));
+  writeFileSync(join(tmp.path, 'release', 'lib.mjs'), lib);
+  writeFileSync(join(tmp.path, 'lib.mjs'), lib.replace('1', '42'));
+  assert.equal((await cli('hotfix', 'build', '--version', 'unsigned', '--base-dir', 'release', '--out', 'unsigned.json', 'lib.mjs')).code, 0);
+  const refused = await cli('hotfix', 'apply', 'signed-e2e', 'unsigned.json');
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stdout + refused.stderr, /HOTSWAP_ERR_SIGNATURE_MISSING/);
+
+  const built = await cli('hotfix', 'build', '--sign', 'team.key', '--version', 'signed', '--base-dir', 'release', '--out', 'signed.json', 'lib.mjs');
+  assert.equal(built.code, 0, built.stderr);
+  const applied = await cli('hotfix', 'apply', 'signed-e2e', 'signed.json');
+  assert.equal(applied.code, 0, applied.stdout + applied.stderr);
   const answered = next(/answer (\d+)\n/);
   program.stdin.write('?\n');
   assert.equal((await answered)[1], '42');
