@@ -66,8 +66,11 @@ export interface PluginWatcher {
    * Rebuilds the plugin of directory `pluginDir` now, without waiting for the watch to notice the
    * change (esbuild's watch polls, and may take a few hundred milliseconds): for a caller that has
    * its own file watcher. Reported through onBuild / onError like any rebuild; never rejects.
+   * @returns when (`performance.now()`) the build it waited for started: a build already running
+   * (one esbuild's watch started) is joined, not started again, so a save after that time may be
+   * missing from it; undefined for a directory that is not watched
    */
-  rebuild(pluginDir: string): Promise<void>;
+  rebuild(pluginDir: string): Promise<number | undefined>;
   /** Stops watching; resolves once no build is running any more. */
   close(): Promise<void>;
 }

@@ -25,13 +25,18 @@ export async function watchPlugins(options: WatchPluginsOptions): Promise<Plugin
   const sources = await resolvePluginSources(options.pluginDirs, settings.outDir);
   const contexts: BuildContext[] = [];
   const byDir = new Map<string, BuildContext>();
+  /** When the last finished build of each plugin directory started (see PluginWatcher.rebuild). */
+  const lastBuildStart = new Map<string, number>();
   const firstBuilds: Promise<void>[] = [];
   try {
     for (const source of sources) {
       let firstBuildDone!: () => void;
       firstBuilds.push(new Promise<void>((resolve) => (firstBuildDone = resolve)));
       const entry = liveEntry(source, settings);
-      const reporter = reportEveryBuild(source, settings, options, entry, () => firstBuildDone());
+      const reporter = reportEveryBuild(source, settings, options, entry, (startedAt) => {
+        lastBuildStart.set(resolve(source.dir), startedAt);
+        firstBuildDone();
+      });
       const ctx = await context(esbuildOptions(source, settings, entry, [reporter]));
       contexts.push(ctx);
       byDir.set(resolve(source.dir), ctx);
@@ -46,8 +51,12 @@ export async function watchPlugins(options: WatchPluginsOptions): Promise<Plugin
   settings.logger.debug(`watching ${sources.map((s) => s.name).join(', ')}`);
   return {
     async rebuild(pluginDir) {
+      const dir = resolve(pluginDir);
+      const ctx = byDir.get(dir);
+      if (ctx === undefined) return undefined;
       // A failed build is reported by the onEnd hook; the rejection says nothing more.
-      await byDir.get(resolve(pluginDir))?.rebuild().catch(() => undefined);
+      await ctx.rebuild().catch(() => undefined);
+      return lastBuildStart.get(dir);
     },
     async close() {
       await Promise.all(contexts.map((ctx) => ctx.dispose()));
@@ -60,7 +69,8 @@ function reportEveryBuild(
   settings: BuildSettings,
   options: WatchPluginsOptions,
   entry: LiveEntry,
-  afterEach: () => void,
+  /** Called after each build's report, with when that build started. */
+  afterEach: (startedAt: number) => void,
 ): Plugin {
   return {
     name: 'hotswap-write-on-end',
@@ -82,7 +92,7 @@ function reportEveryBuild(
           // A failed write (disk full) or a throwing callback must not stop the watcher.
           reportSafely(options, error);
         } finally {
-          afterEach();
+          afterEach(startedAt);
         }
       });
     },

@@ -145,10 +145,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   });
   const pluginTimers = new Map<string, NodeJS.Timeout>();
   const rebuildPlugin = async (plugin: string): Promise<void> => {
-    const startedAt = performance.now();
-    await plugins?.rebuild(plugin);
-    // Saved again while it built (the watcher drops saves within its throttle): build again.
-    if ((lastSave.get(plugin) ?? 0) > startedAt) await rebuildPlugin(plugin);
+    const calledAt = performance.now();
+    // The build it got may be one esbuild's own watch had started before the last save (a
+    // rebuild joins a running build): then that save may be missing from it.
+    const builtFrom = (await plugins?.rebuild(plugin)) ?? calledAt;
+    // Saved again since that build started (the watcher drops saves within its throttle): build again.
+    if ((lastSave.get(plugin) ?? 0) > Math.min(builtFrom, calledAt)) await rebuildPlugin(plugin);
   };
   const onSave = (path: string): void => {
     const file = resolve(path);

@@ -127,3 +127,21 @@ test('watch mode scans live names again on every rebuild, and recovers from a du
     await watcher.close();
   }
 });
+
+test('rebuild() says when the build it waited for started, so a caller can tell whether a save is in it', { timeout: 60_000 }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const dir = writePlugin(tmp.path, 'hello', { 'index.ts': source('one') });
+  const builds = new Events<PluginBuildResult>();
+  const watcher = await watchPlugins({ pluginDirs: [dir], outDir: join(tmp.path, 'out'), onBuild: builds.push, onError: (error) => assert.fail(error) });
+  t.after(() => watcher.close());
+  await builds.next();
+  replaceFile(join(dir, 'index.ts'), source('two'));
+  const startedAt = await watcher.rebuild(dir);
+  assert.equal(typeof startedAt, 'number');
+  // Either the build this call started, or one esbuild's watch had started already (then earlier).
+  assert.ok((startedAt as number) <= performance.now());
+  const built = await builds.nextMatching((result) => greetingOf(result) === 'two');
+  assert.equal(built.manifest.name, 'hello');
+  assert.equal(await watcher.rebuild(join(tmp.path, 'not-watched')), undefined);
+});
