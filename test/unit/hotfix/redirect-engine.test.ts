@@ -14,6 +14,18 @@ import { type AnyModule, useWorkspace } from './fixtures.js';
 
 await installRedirectLoader();
 
+/** The stack of what `run` throws. */
+function stackOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).stack ?? '';
+  }
+  assert.fail('expected it to throw');
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('hotfix redirection', { timeout: TEST_MS }, () => {
   const ws = useWorkspace();
 
@@ -172,15 +184,10 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
     const v2 = 'interface Limits {\n  max: number;\n}\ntype N = number;\n\nexport function check(n: N): number {\n  const limits: Limits = { max: 1 };\n  if (n > limits.max) throw new Error("too big");\n  return n;\n}\n';
     const outcome = await ws.engine.apply({ version: 'mapped', files: [{ file, baseHash: sha256(v1), source: v2 }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
-    let stack = '';
-    try {
-      mod.check(5);
-    } catch (error) {
-      stack = (error as Error).stack ?? '';
-    }
+    const stack = stackOf(() => mod.check(5));
     const frame = stack.split('\n').find((line) => line.includes('check'));
     assert.ok(frame !== undefined, stack);
-    assert.match(frame, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8:\\d+`), stack);
+    assert.match(frame, new RegExp(`${escapeRegExp(file)}:8:\\d+`), stack);
   });
 
   it('maps stack frames in a new TypeScript helper, far down a long file, to its .ts line', async () => {
@@ -194,13 +201,8 @@ describe('hotfix redirection', { timeout: TEST_MS }, () => {
     const checkLine = v2.split('\n').findIndex((line) => line.includes('refuse(n);')) + 1;
     const outcome = await ws.engine.apply({ version: 'mapped-helper', files: [{ file, baseHash: sha256(v1), source: v2 }] });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
-    let stack = '';
-    try {
-      mod.check(5);
-    } catch (error) {
-      stack = (error as Error).stack ?? '';
-    }
-    const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const stack = stackOf(() => mod.check(5));
+    const escaped = escapeRegExp(file);
     const frames = stack.split('\n');
     assert.match(frames.find((line) => line.includes('refuse')) ?? '', new RegExp(`${escaped}:${helperLine}:\\d+`), stack);
     assert.match(frames.find((line) => line.includes('check')) ?? '', new RegExp(`${escaped}:${checkLine}:\\d+`), stack);
