@@ -67,6 +67,8 @@ export const errorCodes = [
   'HOTSWAP_ERR_SIGNATURE_MISSING',
   'HOTSWAP_ERR_SIGNATURE_UNTRUSTED',
   'HOTSWAP_ERR_SIGNATURE_INVALID',
+  'HOTSWAP_ERR_FLEET_BLOB',
+  'HOTSWAP_ERR_FLEET_RELEASE_INVALID',
   'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
   'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED',
 ] as const;
@@ -735,5 +737,19 @@ export class SignatureInvalidError extends HotswapError<'HOTSWAP_ERR_SIGNATURE_I
     super('HOTSWAP_ERR_SIGNATURE_INVALID', `${kind} ${kind === 'plugin' ? JSON.stringify(name) : name} has a signature that does not verify: ${detail}`, {
       plugin: kind === 'plugin' ? name : undefined,
     });
+  }
+}
+
+/** An artifact of a fleet release that cannot be used: missing from Redis, incomplete, or changed there. */
+export class FleetBlobError extends HotswapError<'HOTSWAP_ERR_FLEET_BLOB'> {
+  constructor(sha256: string, detail: string) {
+    super('HOTSWAP_ERR_FLEET_BLOB', `blob ${sha256.slice(0, 16)}… of the release cannot be used: ${detail}`);
+  }
+}
+
+/** A release record in Redis that is not one hotswap wrote (malformed, or of another format). */
+export class FleetReleaseInvalidError extends HotswapError<'HOTSWAP_ERR_FLEET_RELEASE_INVALID'> {
+  constructor(id: string, detail: string, cause?: unknown) {
+    super('HOTSWAP_ERR_FLEET_RELEASE_INVALID', `release ${id} is invalid: ${detail}`, { cause });
   }
 }

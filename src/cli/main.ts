@@ -7,6 +7,7 @@ import { registerDevCommand } from './dev.js';
 import { EXIT_USAGE, exitCodeFor, printError } from './report.js';
 import { registerHotfixCommand } from './hotfix.js';
 import { registerKeygenCommand } from './keygen.js';
+import { registerFleetCommands } from './fleet.js';
 import { registerReloadCommand } from './reload.js';
 import { registerRollbackCommand } from './rollback.js';
 import { registerRunCommand } from './run.js';
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerStatusCommands(program);
   registerEventsCommand(program);
   registerKeygenCommand(program);
+  registerFleetCommands(program);
   return program;
 }
 

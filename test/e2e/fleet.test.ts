@@ -1,0 +1,148 @@
+/**
+ * A fleet through a real Redis server (REDIS_URL, default redis://127.0.0.1:6379): host processes
+ * join a service, `hotswap publish` releases a build once and every instance applies it in place;
+ * a blob changed in Redis is refused by every instance while the release before keeps serving; an
+ * instance that starts later catches up with the current release before it serves.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
+import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
+import { buildPlugins } from '../../src/build/index.js';
+import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
+import type { InstanceState } from '../../src/fleet/join.js';
+import { makeTempDir, writePlugin } from '../helpers/build-fixture.js';
+import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+const HOST = `
+import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+import { joinFleet } from ${JSON.stringify(new URL('../../src/fleet/index.js', import.meta.url).href)};
+const [pluginDir, service, name] = process.argv.slice(2);
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const manager = new PluginManager({ pluginDir, logger: silent, freeDelay: 0 });
+const loaded = await manager.load();
+if (!loaded.ok) throw loaded.error;
+const member = await joinFleet({ redis: ${JSON.stringify(REDIS_URL)}, service, manager, instanceId: name,
+  onState: (s) => process.stdout.write('state ' + s.state + ' ' + (s.release ?? '-') + ' ' + (s.code ?? '') + '\\n') });
+process.stdout.write('ready\\n');
+process.stdin.setEncoding('utf8').on('data', () => process.stdout.write('answer ' + manager.invoke('p', 'version') + '\\n'));
+process.on('SIGTERM', async () => { await member.leave(); await manager.close(); process.exit(0); });
+`;
+
+/** A host's output as awaitable lines. */
+class Host {
+  #out = '';
+  #seen = 0;
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.#out += chunk));
+  }
+
+  /** The next output matching `pattern`, after what an earlier call matched. */
+  next(pattern: RegExp): Promise<RegExpExecArray> {
+    return withTimeout(
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const check = (): void => {
+          const match = pattern.exec(this.#out.slice(this.#seen));
+          if (match === null) return;
+          this.#seen += match.index + match[0].length;
+          this.child.stdout?.off('data', check);
+          resolve(match);
+        };
+        this.child.stdout?.on('data', check);
+        this.child.once('exit', (code) => reject(new Error(`${this.name} exited (${String(code)}): ${this.#out}`)));
+        check();
+      }),
+      WAIT_MS,
+      () => `${this.name} to print ${String(pattern)}; it printed: ${this.#out}`,
+    );
+  }
+
+  async answer(): Promise<string> {
+    const answered = this.next(/answer (\S+)\n/);
+    this.child.stdin?.write('?\n');
+    return (await answered)[1] ?? '';
+  }
+}
+
+test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late instance catches up', { timeout: TEST_MS }, async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const service = `test-${randomUUID()}`;
+  const redis = new Redis(REDIS_URL);
+  const blobs: string[] = [];
+  t.after(async () => {
+    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
+    redis.disconnect();
+  });
+  const build = async (version: string): Promise<string> => {
+    writePlugin(join(tmp.path, 'src', version), 'p', { 'index.ts': `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { version: () => '${version}' } });\n` });
+    const out = join(tmp.path, `build-${version}`);
+    const [result] = await buildPlugins({ pluginDirs: [join(tmp.path, 'src', version, 'p')], outDir: out, version });
+    blobs.push(result?.manifest.sha256 ?? '');
+    return out;
+  };
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, { ...process.env, REDIS_URL }), WAIT_MS, `hotswap ${args.join(' ')}`);
+  writeFileSync(join(tmp.path, 'host.mjs'), HOST);
+  const hosts: Host[] = [];
+  t.after(() => {
+    for (const host of hosts) host.child.kill('SIGKILL');
+  });
+  const start = (name: string, pluginDir: string): Host => {
+    const host = new Host(name, spawn(process.execPath, ['host.mjs', pluginDir, service, name], { cwd: tmp.path, env: { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime') }, stdio: ['pipe', 'pipe', 'inherit'] }));
+    hosts.push(host);
+    return host;
+  };
+
+  const v1 = await build('v1');
+  const first = ['a', 'b', 'c', 'd'].map((name) => start(name, v1));
+  await Promise.all(first.map((host) => host.next(/ready\n/)));
+
+  // Published once, applied by all four in place.
+  const published = await cli('publish', '--service', service, '--version', 'r2', await build('v2'));
+  assert.equal(published.code, 0, published.stderr);
+  assert.match(published.stdout, /published .* r2 \(p v2\)/);
+  await Promise.all(first.map((host) => host.next(/state applied r2/)));
+  assert.deepEqual(await Promise.all(first.map((host) => host.answer())), ['v2', 'v2', 'v2', 'v2']);
+  const status = await cli('rollout', 'status', '--service', service, '--json');
+  assert.equal(status.code, 0, status.stderr);
+  const report = JSON.parse(status.stdout) as { current: { version: string }; instances: InstanceState[] };
+  assert.equal(report.current.version, 'r2');
+  assert.deepEqual(report.instances.map((i) => [i.instance, i.state, i.release]), ['a', 'b', 'c', 'd'].map((name) => [name, 'applied', 'r2']));
+
+  // A blob changed in Redis (here before publishing, which then finds it stored): refused by every
+  // instance, which keep serving r2.
+  const v3 = await build('v3');
+  const manifest = parseManifest(readFileSync(join(v3, manifestFileName('p')), 'utf8'), 'p');
+  const bytes = readFileSync(join(v3, manifest.artifact));
+  const evil = bytes.toString('utf8').replace(/(["'])v3\1/, '$1v3-evil$1');
+  assert.notEqual(evil, bytes.toString('utf8'));
+  await redis.set(blobChunkKey(manifest.sha256, 0), Buffer.from(evil));
+  await redis.set(blobMetaKey(manifest.sha256), JSON.stringify({ size: bytes.length, chunks: 1 }));
+  assert.equal((await cli('publish', '--service', service, '--version', 'r3', v3)).code, 0);
+  await Promise.all(first.map((host) => host.next(/state refused r3 HOTSWAP_ERR_FLEET_BLOB/)));
+  assert.deepEqual(await Promise.all(first.map((host) => host.answer())), ['v2', 'v2', 'v2', 'v2']);
+  const refused = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as { instances: InstanceState[] };
+  assert.ok(refused.instances.every((i) => i.state === 'refused' && i.code === 'HOTSWAP_ERR_FLEET_BLOB'), JSON.stringify(refused.instances));
+
+  // A good release after it, and an instance that starts later (from the old build): it catches up
+  // with the current release before it says it is ready.
+  assert.equal((await cli('publish', '--service', service, '--version', 'r4', await build('v4'))).code, 0);
+  await Promise.all(first.map((host) => host.next(/state applied r4/)));
+  const late = start('e', v1);
+  await late.next(/state applied r4/);
+  await late.next(/ready\n/);
+  assert.equal(await late.answer(), 'v4');
+
+  // Leaving is reported.
+  late.child.kill('SIGTERM');
+  await new Promise((resolve) => late.child.once('exit', resolve));
+  const left = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as { instances: InstanceState[] };
+  assert.equal(left.instances.find((i) => i.instance === 'e')?.state, 'left');
+});
