@@ -17,6 +17,7 @@ import { buildPlugins } from '../../src/build/index.js';
 import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { InstanceState } from '../../src/fleet/join.js';
 import { makeTempDir, writePlugin } from '../helpers/build-fixture.js';
+import { startPrivateRedis } from '../helpers/redis-server.js';
 import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -29,7 +30,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const manager = new PluginManager({ pluginDir, logger: silent, freeDelay: 0 });
 const loaded = await manager.load();
 if (!loaded.ok) throw loaded.error;
-const member = await joinFleet({ redis: ${JSON.stringify(REDIS_URL)}, service, manager, instanceId: name,
+const member = await joinFleet({ redis: process.env.FLEET_REDIS, service, manager, instanceId: name,
   onState: (s) => process.stdout.write('state ' + s.state + ' ' + (s.release ?? '-') + ' ' + (s.code ?? '') + '\\n') });
 process.stdout.write('ready\\n');
 process.stdin.setEncoding('utf8').on('data', () => process.stdout.write('answer ' + manager.invoke('p', 'version') + '\\n'));
@@ -71,16 +72,12 @@ class Host {
   }
 }
 
-test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late instance catches up', { timeout: TEST_MS }, async (t) => {
+/** A temporary directory with the host program, builds of plugin p, and host processes, for one test. */
+function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: string) {
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   const service = `test-${randomUUID()}`;
-  const redis = new Redis(REDIS_URL);
   const blobs: string[] = [];
-  t.after(async () => {
-    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
-    redis.disconnect();
-  });
   const build = async (version: string): Promise<string> => {
     writePlugin(join(tmp.path, 'src', version), 'p', { 'index.ts': `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { version: () => '${version}' } });\n` });
     const out = join(tmp.path, `build-${version}`);
@@ -88,18 +85,28 @@ test('a release published once is applied in place by every instance; a changed 
     blobs.push(result?.manifest.sha256 ?? '');
     return out;
   };
-  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, { ...process.env, REDIS_URL }), WAIT_MS, `hotswap ${args.join(' ')}`);
+  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, { ...process.env, REDIS_URL: redisUrl }), WAIT_MS, `hotswap ${args.join(' ')}`);
   writeFileSync(join(tmp.path, 'host.mjs'), HOST);
   const hosts: Host[] = [];
   t.after(() => {
     for (const host of hosts) host.child.kill('SIGKILL');
   });
   const start = (name: string, pluginDir: string): Host => {
-    const host = new Host(name, spawn(process.execPath, ['host.mjs', pluginDir, service, name], { cwd: tmp.path, env: { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime') }, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const env = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: redisUrl };
+    const host = new Host(name, spawn(process.execPath, ['host.mjs', pluginDir, service, name], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] }));
     hosts.push(host);
     return host;
   };
+  return { tmp, service, blobs, build, cli, start };
+}
 
+test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late instance catches up', { timeout: TEST_MS }, async (t) => {
+  const { service, blobs, build, cli, start } = fleetFixture(t, REDIS_URL);
+  const redis = new Redis(REDIS_URL);
+  t.after(async () => {
+    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
+    redis.disconnect();
+  });
   const v1 = await build('v1');
   const first = ['a', 'b', 'c', 'd'].map((name) => start(name, v1));
   await Promise.all(first.map((host) => host.next(/ready\n/)));
@@ -145,4 +152,26 @@ test('a release published once is applied in place by every instance; a changed 
   await new Promise((resolve) => late.child.once('exit', resolve));
   const left = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as { instances: InstanceState[] };
   assert.equal(left.instances.find((i) => i.instance === 'e')?.state, 'left');
+});
+
+test('Redis going down leaves every instance serving; when it is back, they take the next release', { timeout: TEST_MS }, async (t) => {
+  const redis = await startPrivateRedis();
+  t.after(() => redis.stop());
+  const { service, build, cli, start } = fleetFixture(t, redis.url);
+  const v1 = await build('v1');
+  const hosts = ['a', 'b'].map((name) => start(name, v1));
+  await Promise.all(hosts.map((host) => host.next(/ready\n/)));
+  assert.equal((await cli('publish', '--service', service, '--version', 'r2', await build('v2'))).code, 0);
+  await Promise.all(hosts.map((host) => host.next(/state applied r2/)));
+
+  await redis.stop();
+  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v2', 'v2'], 'they serve on without Redis');
+  const refused = await cli('publish', '--service', service, '--version', 'r3', await build('v3'));
+  assert.notEqual(refused.code, 0, 'publishing needs Redis');
+
+  // Back, empty (nothing was kept on disk): the next release reaches them once they reconnect.
+  await redis.start();
+  assert.equal((await cli('publish', '--service', service, '--version', 'r4', await build('v4'))).code, 0);
+  await Promise.all(hosts.map((host) => host.next(/state applied r4/)));
+  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v4', 'v4']);
 });
