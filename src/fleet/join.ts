@@ -29,13 +29,14 @@ export interface InstanceState {
   readonly instance: string;
   readonly pid: number;
   readonly host: string;
-  readonly state: 'applying' | 'applied' | 'refused' | 'left';
+  /** `unreachable`: Redis could not be read (the instance serves on and retries). */
+  readonly state: 'applying' | 'applied' | 'refused' | 'unreachable' | 'left';
   /** The release it runs (applied), or was given (applying, refused). */
   readonly release: string | undefined;
   readonly releaseId: string | undefined;
   /** The manager's generation after the release applied. */
   readonly generation: number | undefined;
-  /** Why it refused the release. */
+  /** Why it refused the release: the error's code, when the error has one. */
   readonly code?: string;
   readonly message?: string;
   readonly plugin?: string;
@@ -60,6 +61,11 @@ export interface FleetMember {
   readonly release: PublishedRelease | undefined;
   /** Stops following the service, reports `left`, removes the release files. */
   leave(): Promise<void>;
+}
+
+/** An error as a state reports it: its code when it is one of hotswap's, and its message. */
+function why(error: unknown): { code?: string; message: string } {
+  return isHotswapError(error) ? { code: error.code, message: error.message } : { message: describe(error) };
 }
 
 /** How long a blocking read waits before it is issued again (and `leave()` is noticed). */
@@ -105,8 +111,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     } catch (error) {
       if (previousDir !== undefined) manager.usePluginDir(previousDir);
       await rm(target, { recursive: true, force: true });
-      const code = isHotswapError(error) ? error.code : 'HOTSWAP_ERR_FLEET_BLOB';
-      await report({ state: 'refused', release: release.version, releaseId: id, generation: undefined, code, message: describe(error) });
+      await report({ state: 'refused', release: release.version, releaseId: id, generation: undefined, ...why(error) });
       return;
     }
     if (!outcome.ok) {
@@ -130,7 +135,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     try {
       await apply(readRelease(newest[0], newest[1]));
     } catch (error) {
-      await report({ state: 'refused', release: undefined, releaseId: newest[0], generation: undefined, code: isHotswapError(error) ? error.code : 'HOTSWAP_ERR_FLEET_RELEASE_INVALID', message: describe(error) });
+      await report({ state: 'refused', release: undefined, releaseId: newest[0], generation: undefined, ...why(error) });
     }
     return newest[0];
   };
@@ -144,8 +149,9 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       lastId = current.id;
     }
   } catch (error) {
-    // Redis down, or a malformed current release: reported, and the loop below goes on from the start.
-    await report({ state: 'refused', release: undefined, releaseId: undefined, generation: undefined, code: isHotswapError(error) ? error.code : 'HOTSWAP_ERR_FLEET_RELEASE_INVALID', message: describe(error) });
+    // A malformed current release (refused), or Redis down (unreachable): the loop below goes on from the start.
+    const state = isHotswapError(error) ? 'refused' : 'unreachable';
+    await report({ state, release: undefined, releaseId: undefined, generation: undefined, ...why(error) });
   }
 
   const loop = (async () => {
