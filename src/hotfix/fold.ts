@@ -9,6 +9,10 @@
  * and a later patch of a TypeScript file is planned against the file as loaded (its base), so
  * alone it gives the whole new file. Patches with a scope (which apply part of a file), JavaScript
  * files (whose base is the patched code), LiveEdit's part and other threads' parts are never folded.
+ *
+ * A limit: once the later patch is reverted, the folded one runs here but is not replayed to a
+ * worker thread that loads the file after that (its sources are gone): that thread runs the file
+ * as loaded. `hotswap dev` apps rarely load their modules in new threads after a revert.
  */
 import type { AppliedRecord } from './applied-record.js';
 import { isTypeScriptPath } from './redirect/state.js';
