@@ -100,7 +100,7 @@ function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: string) {
   return { tmp, service, blobs, build, cli, start };
 }
 
-test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late instance catches up', { timeout: TEST_MS }, async (t) => {
+test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late or restarted instance catches up', { timeout: TEST_MS }, async (t) => {
   const { service, blobs, build, cli, start } = fleetFixture(t, REDIS_URL);
   const redis = new Redis(REDIS_URL);
   t.after(async () => {
@@ -146,6 +146,21 @@ test('a release published once is applied in place by every instance; a changed 
   await late.next(/state applied r4/);
   await late.next(/ready\n/);
   assert.equal(await late.answer(), 'v4');
+
+  // An instance killed hard mid-rollout (while a release is being published) and started again
+  // applies the current release before it serves.
+  const killed = first[1] as Host;
+  const gone = new Promise((resolve) => killed.child.once('exit', resolve));
+  killed.child.kill('SIGKILL');
+  const r5 = cli('publish', '--service', service, '--version', 'r5', await build('v5'));
+  await gone;
+  assert.equal((await r5).code, 0);
+  const others = first.filter((host) => host !== killed);
+  await Promise.all(others.map((host) => host.next(/state applied r5/)));
+  const restarted = start('b', v1);
+  await restarted.next(/state applied r5/);
+  await restarted.next(/ready\n/);
+  assert.equal(await restarted.answer(), 'v5');
 
   // Leaving is reported.
   late.child.kill('SIGTERM');
