@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
@@ -189,4 +190,11 @@ test('Redis going down leaves every instance serving; when it is back, they take
   assert.equal((await cli('publish', '--service', service, '--version', 'r4', await build('v4'))).code, 0);
   await Promise.all(hosts.map((host) => host.next(/state applied r4/)));
   assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v4', 'v4']);
+});
+
+test('the demo (npm run demo:fleet) exits 0', { timeout: TEST_MS }, async () => {
+  const result = await run(process.execPath, [fileURLToPath(new URL('../../examples/fleet/demo.js', import.meta.url))], undefined, { ...process.env, REDIS_URL });
+  assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /^OK: /m);
+  assert.match(result.stdout, /us-1 {2}applied {2}v2/);
 });
