@@ -7,7 +7,7 @@
  * 2. edits the rule, builds v2, and publishes it once with the real `hotswap publish`;
  * 3. waits for every instance to report it applied, asks each for its rule, and prints
  *    `hotswap rollout status`;
- * 4. stops the instances (each reports `left`) and removes the demo's keys from Redis.
+ * 4. stops the instances (each reports `left`) and removes the demo's keys and blobs from Redis.
  *
  * Exits 0 only if every instance runs v2.
  */
@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { serviceKeys } from '../../src/fleet/keys.js';
+import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
+import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import { runDemo, runHotswap } from '../shared/processes.js';
 
 /** dist/examples/fleet/ → examples/fleet/plugins/score/ in the source tree. */
@@ -66,6 +67,8 @@ async function main(): Promise<boolean> {
   const service = `fleet-demo-${randomUUID().slice(0, 8)}`;
   const instances: Instance[] = [];
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  /** The blobs the demo stored (a small artifact: one chunk each). */
+  const published: string[] = [];
   try {
     const plugin = join(work, 'score');
     await cp(PLUGIN_SOURCE, plugin, { recursive: true });
@@ -80,6 +83,7 @@ async function main(): Promise<boolean> {
     await writeFile(index, (await readFile(index, 'utf8')).replace("'v1: 10 points a hit'", "'v2: 10 points a hit, 5 for an assist'"));
     say(await hotswap(['build', '--version', 'v2', plugin, join(work, 'v2')]));
     say(await hotswap(['publish', '--redis', REDIS_URL, '--service', service, '--version', 'v2', join(work, 'v2')]));
+    published.push(parseManifest(await readFile(join(work, 'v2', manifestFileName('score')), 'utf8'), 'score').sha256);
     await Promise.all(instances.map((instance) => instance.waitFor(/applied v2/)));
     for (const instance of instances) instance.child.stdin?.write('?\n');
     await Promise.all(instances.map((instance) => instance.waitFor(/rule "v2:/)));
@@ -93,7 +97,8 @@ async function main(): Promise<boolean> {
         await exited;
       }),
     );
-    await redis.del(...Object.values(serviceKeys(service))).catch(() => undefined);
+    const blobs = published.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]);
+    await redis.del(...Object.values(serviceKeys(service)), ...blobs).catch(() => undefined);
     redis.disconnect();
     await rm(work, { recursive: true, force: true });
   }
