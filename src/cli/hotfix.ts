@@ -15,6 +15,7 @@ import { InputUnreadableError, InvalidArgumentError } from '../errors.js';
 import type { PatchSourcePair } from '../hotfix/artifact/build-patch.js';
 import { requireDirectory } from '../inputs.js';
 import { registerHotfixRemoteCommands } from './hotfix-remote.js';
+import { collect } from './repeatable.js';
 
 interface HotfixBuildOptions {
   version: string;
@@ -82,8 +83,4 @@ export function registerHotfixCommand(program: Command): void {
       }
       process.stdout.write(`patch ${patch.version}: ${patch.files.length} file(s)${signingKey === undefined ? '' : ', signed'} -> ${options.out}\n`);
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

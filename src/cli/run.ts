@@ -15,6 +15,7 @@ import { requireFile } from '../inputs.js';
 import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
 import { programNodeArgs } from './program-args.js';
 import { readKeyFile, trustedKeySet, TRUSTED_KEYS_ENV } from '../signing/keys.js';
+import { collect } from './repeatable.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2'];
 
@@ -53,8 +54,4 @@ export function registerRunCommand(program: Command): void {
       // A child killed by a signal exits, as a shell reports it, with 128 + the signal number.
       process.exitCode = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
