@@ -4,12 +4,12 @@
  * signature when the build was signed), a version, who published it and when. Instances read it
  * and load exactly those artifacts (join.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { parseManifest, type Manifest } from '../artifact/manifest.js';
-import { FleetReleaseInvalidError, HashMismatchError } from '../errors.js';
+import { FleetReleaseInvalidError } from '../errors.js';
 import { discoverPlugins } from '../runtime/discover.js';
+import { readArtifact } from '../runtime/loader.js';
 import { putBlob, sha256Of } from './blob-store.js';
 import { serviceKeys } from './keys.js';
 
@@ -35,20 +35,14 @@ const STREAM_LENGTH = 1000;
 
 /**
  * Stores the artifacts of the build in `buildDir` as blobs and records the release.
- * @throws HashMismatchError when an artifact does not match its manifest (nothing is recorded)
+ * @throws ArtifactMissingError or HashMismatchError when an artifact cannot be read or does not match its manifest (nothing is recorded)
  */
 export async function publishRelease(
   redis: Redis,
   options: { readonly service: string; readonly buildDir: string; readonly version?: string; readonly author?: string },
 ): Promise<PublishedRelease> {
   const manifests = await discoverPlugins(options.buildDir, undefined);
-  for (const manifest of manifests) {
-    const file = join(options.buildDir, manifest.artifact);
-    const bytes = await readFile(file);
-    const actual = sha256Of(bytes);
-    if (actual !== manifest.sha256) throw new HashMismatchError(manifest.name, file, manifest.sha256, actual);
-    await putBlob(redis, bytes);
-  }
+  for (const manifest of manifests) await putBlob(redis, await readArtifact(manifest, join(options.buildDir, manifest.artifact)));
   const release: Release = {
     format: RELEASE_FORMAT,
     service: options.service,

@@ -27,6 +27,22 @@ export interface ArtifactLoader {
   load(manifest: Manifest, dir: string, from?: { readonly file?: string }): Promise<LoadedArtifact>;
 }
 
+/**
+ * The bytes of the artifact `manifest` names, read from `file` and checked against its sha256.
+ * @throws ArtifactMissingError when it cannot be read, HashMismatchError when it is not those bytes
+ */
+export async function readArtifact(manifest: Manifest, file: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new ArtifactMissingError(manifest.name, file, error);
+  }
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== manifest.sha256) throw new HashMismatchError(manifest.name, file, manifest.sha256, actual);
+  return bytes;
+}
+
 let compilationCacheDisabled = false;
 
 /**
@@ -51,15 +67,7 @@ export class FunctionArtifactLoader implements ArtifactLoader {
   }
 
   async load(manifest: Manifest, dir: string, from: { readonly file?: string } = {}): Promise<LoadedArtifact> {
-    const file = from.file ?? join(dir, manifest.artifact);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      throw new ArtifactMissingError(manifest.name, file, error);
-    }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== manifest.sha256) throw new HashMismatchError(manifest.name, file, manifest.sha256, actual);
+    const bytes = await readArtifact(manifest, from.file ?? join(dir, manifest.artifact));
 
     const stablePath = stableArtifactPath(dir, manifest.name);
     // The inline map is read when a stack trace needs it, not at every reload (lazy-source-map.ts).
