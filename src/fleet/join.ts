@@ -93,13 +93,17 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     await redis.hset(keys.instances, instanceId, JSON.stringify(full)).catch(() => undefined);
   };
 
+  /** Where a release's artifacts and manifests are written (a stream id has a `-`, kept). */
+  const releaseDir = (id: string): string => join(dir, id.replace(/[^\w-]/g, '_'));
+
   /** Writes the release's artifacts and manifests into a directory of their own, and reloads from it. */
   const apply = async (published: PublishedRelease): Promise<void> => {
     const { release, id } = published;
     await report({ state: 'applying', release: release.version, releaseId: id, generation: undefined });
-    const target = join(dir, id.replace(/[^\w-]/g, '_'));
+    const target = releaseDir(id);
     const previousDir = manager.pluginDir;
-    let outcome: ReloadOutcome;
+    let outcome: ReloadOutcome | undefined;
+    let failure: unknown;
     try {
       await mkdir(target, { recursive: true, mode: 0o700 });
       for (const manifest of release.plugins) {
@@ -109,23 +113,21 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       manager.usePluginDir(target);
       outcome = manager.status().current === undefined ? await manager.load() : await manager.reload();
     } catch (error) {
-      if (previousDir !== undefined) manager.usePluginDir(previousDir);
-      await rm(target, { recursive: true, force: true });
-      await report({ state: 'refused', release: release.version, releaseId: id, generation: undefined, ...why(error) });
+      failure = error;
+    }
+    if (outcome?.ok === true) {
+      // The release before this one is no longer read by any reload: the manager keeps copies of
+      // what a rollback needs itself.
+      if (applied !== undefined) await rm(releaseDir(applied.id), { recursive: true, force: true });
+      applied = published;
+      await report({ state: 'applied', release: release.version, releaseId: id, generation: outcome.generation });
       return;
     }
-    if (!outcome.ok) {
-      if (previousDir !== undefined) manager.usePluginDir(previousDir);
-      await rm(target, { recursive: true, force: true });
-      const plugin = outcome.plugin === undefined ? {} : { plugin: outcome.plugin };
-      await report({ state: 'refused', release: release.version, releaseId: id, generation: undefined, code: outcome.error.code, message: outcome.error.message, ...plugin });
-      return;
-    }
-    // The release before this one is no longer read by any reload: the manager keeps copies of what
-    // a rollback needs itself.
-    if (applied !== undefined) await rm(join(dir, applied.id.replace(/[^\w-]/g, '_')), { recursive: true, force: true });
-    applied = published;
-    await report({ state: 'applied', release: release.version, releaseId: id, generation: outcome.generation });
+    const refusal = outcome === undefined ? why(failure) : { ...why(outcome.error), ...(outcome.plugin === undefined ? {} : { plugin: outcome.plugin }) };
+    // Refused: the next reload reads what the instance read before.
+    if (previousDir !== undefined) manager.usePluginDir(previousDir);
+    await rm(target, { recursive: true, force: true });
+    await report({ state: 'refused', release: release.version, releaseId: id, generation: undefined, ...refusal });
   };
 
   /** Applies the newest release after `lastId`, if any; returns the id read up to. */
