@@ -109,7 +109,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     );
     // A loader of the caller's is wrapped too: trusted keys hold whoever compiles the artifacts.
     const { loader, trustedKeys } = this.#options;
-    this.#loader = loader === undefined || trustedKeys === undefined ? loader : signedOnly(loader, trustedKeys);
+    this.#loader = loader === undefined ? undefined : signedOnly(loader, trustedKeys);
     this.#kept = new KeptGenerations(this.#options.keepGenerations, this.#options.logger);
     this.#reclaimer = new Reclaimer<Ext>({
       freeDelay: this.#options.freeDelay,
@@ -416,10 +416,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       if (this.#current !== undefined || kind === 'rollback') throw new StaticReloadError();
       return { candidates: staticCandidates(staticPlugins, whitelist) };
     }
-    if (this.#loader === undefined) {
-      const loader = new FunctionArtifactLoader();
-      this.#loader = this.#options.trustedKeys === undefined ? loader : signedOnly(loader, this.#options.trustedKeys);
-    }
+    this.#loader ??= signedOnly(new FunctionArtifactLoader(), this.#options.trustedKeys);
     if (kind !== 'rollback') return { candidates: await artifactCandidates(this.#pluginDir as string, whitelist, this.#loader) };
     const current = this.#current;
     if (current === undefined) throw new RollbackUnavailableError(to, 'no generation is current (the load failed)');

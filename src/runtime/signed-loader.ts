@@ -9,7 +9,9 @@ import type { Manifest } from '../artifact/manifest.js';
 import { verifySignature } from '../signing/signature.js';
 import type { ArtifactLoader, LoadedArtifact } from './loader.js';
 
-export function signedOnly(loader: ArtifactLoader, trusted: ReadonlyMap<string, KeyObject>): ArtifactLoader {
+/** `loader`, checking signatures first when there are trusted keys (as it is without). */
+export function signedOnly(loader: ArtifactLoader, trusted: ReadonlyMap<string, KeyObject> | undefined): ArtifactLoader {
+  if (trusted === undefined) return loader;
   return {
     async load(manifest: Manifest, dir: string, from?: { readonly file?: string }): Promise<LoadedArtifact> {
       verifySignature(manifest, trusted, { kind: 'plugin', name: manifest.name });
