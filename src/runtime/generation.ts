@@ -4,6 +4,7 @@
  * in, so an old generation knows when it has drained.
  */
 import { FunctionNotFoundError, PluginNotFoundError } from '../errors.js';
+import { CallCounter } from './call-counter.js';
 import { isThenable } from './hooks.js';
 import type { PluginInstance } from './instance.js';
 import type { GenerationInfo } from './options.js';
@@ -36,9 +37,12 @@ export class Generation<Ext> {
   onDrained: (() => void) | undefined;
   readonly #handles = new Map<string, PluginHandle>();
   readonly #targets: Record<string, Record<string, AnyFunction> | undefined> = Object.create(null) as never;
+  /** The manager's: calls and failures are counted across generations. */
+  readonly #counter: CallCounter;
 
-  constructor(id: number, instances: ReadonlyMap<string, PluginInstance>, vault: GenerationVault<Ext>) {
+  constructor(id: number, instances: ReadonlyMap<string, PluginInstance>, vault: GenerationVault<Ext>, counter = new CallCounter()) {
     this.id = id;
+    this.#counter = counter;
     this.instances = instances;
     this.vault = vault;
     for (const [name, instance] of instances) {
@@ -84,6 +88,8 @@ export class Generation<Ext> {
    */
   call(target: AnyFunction, count: number, a0: unknown, a1: unknown, a2: unknown, rest: readonly unknown[] | undefined): unknown {
     this.inFlight++;
+    const counter = this.#counter;
+    counter.total++;
     let result: unknown;
     try {
       result =
@@ -97,6 +103,7 @@ export class Generation<Ext> {
                 ? target(a0, a1, a2)
                 : Reflect.apply(target, undefined, rest ?? []);
     } catch (error) {
+      counter.failed++;
       this.leave();
       throw error;
     }
@@ -110,6 +117,7 @@ export class Generation<Ext> {
         return value;
       },
       (error: unknown) => {
+        counter.failed++;
         this.leave();
         throw error;
       },

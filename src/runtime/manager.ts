@@ -29,6 +29,7 @@ import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
 import { signedOnly } from './signed-loader.js';
 import { LiveJobScheduler } from '../live/jobs.js';
 import type { Vault } from '../plugin/definition.js';
+import { CallCounter } from './call-counter.js';
 import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
 import {
   resolveOptions,
@@ -93,6 +94,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   #pluginDir: string | undefined;
   /** One scheduler for the manager's life: jobs outlive the generation that scheduled them. */
   readonly #jobs: LiveJobScheduler;
+  readonly #calls = new CallCounter();
 
   constructor(options: PluginManagerOptions<Ext>) {
     super();
@@ -292,6 +294,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       kept: this.#kept.list(),
       leaks: this.#leaks.suspects(Date.now()),
       closed: this.#closed,
+      calls: this.#calls,
     });
   }
 
@@ -363,6 +366,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
         current: this.#current,
         options: this.#options,
         jobs: this.#jobs,
+        calls: this.#calls,
         data,
         attempt,
       });

@@ -16,6 +16,7 @@ import {
 } from '../errors.js';
 import { check } from '../live/data.js';
 import type { LiveJobs, PluginContext } from '../plugin/definition.js';
+import type { CallCounter } from './call-counter.js';
 import { dependencyOrder, withDependents, type GraphNode } from './dependency-graph.js';
 import { Generation } from './generation.js';
 import { runHook } from './hooks.js';
@@ -59,6 +60,8 @@ export interface BuildContext<Ext> {
   readonly current: Generation<Ext> | undefined;
   readonly options: ResolvedOptions<Ext>;
   readonly jobs: LiveJobs;
+  /** The manager's call counter, shared by every generation it builds. */
+  readonly calls: CallCounter;
   readonly data: unknown;
   readonly attempt: Attempt;
 }
@@ -119,7 +122,7 @@ export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promis
     }
   });
   const vault = await atStage('vault', undefined, () => new GenerationVault(id, extension, instances.values(), build.jobs));
-  const generation = new Generation<Ext>(id, instances, vault);
+  const generation = new Generation<Ext>(id, instances, vault, build.calls);
   // Checked here, before any hook sees the new vault, and again last: the generation still serving
   // may schedule jobs while the hooks below run.
   const refuseOrphanedJobs = (): void => {

@@ -1,6 +1,7 @@
 /**
  * `manager.status()`: a plain, JSON-serialisable snapshot for logs, admin routes and the CLI.
  */
+import type { CallCounts } from './call-counter.js';
 import type { ReloadKind } from './diagnostics.js';
 import type { Generation } from './generation.js';
 import type { KeptGenerationStatus } from './kept-generations.js';
@@ -65,6 +66,8 @@ export interface ManagerStatus {
   readonly retired: readonly RetiredGenerationStatus[];
   /** Freed plugin versions still alive after the leak grace period. */
   readonly leaks: readonly SuspectedLeak[];
+  /** Plugin calls since the manager was made (every generation), and how many threw or rejected. */
+  readonly calls: CallCounts;
 }
 
 export interface StatusSources<Ext> {
@@ -77,6 +80,7 @@ export interface StatusSources<Ext> {
   readonly kept: readonly KeptGenerationStatus[];
   readonly leaks: readonly SuspectedLeak[];
   readonly closed: boolean;
+  readonly calls: CallCounts;
 }
 
 export function statusOf<Ext>(s: StatusSources<Ext>): ManagerStatus {
@@ -115,5 +119,6 @@ export function statusOf<Ext>(s: StatusSources<Ext>): ManagerStatus {
       plugins: [...g.instances.values()].map((i) => `${i.name}@${i.version}`),
     })),
     leaks: s.leaks,
+    calls: { total: s.calls.total, failed: s.calls.failed },
   };
 }

@@ -66,6 +66,20 @@ describe('PluginManager calls across reloads', () => {
     await freed;
   });
 
+  it('status().calls counts every call and the ones that threw or rejected, across generations', async () => {
+    assert.deepEqual(manager.status().calls, { total: 0, failed: 0 });
+    manager.invoke('alpha', 'version');
+    const rejected = deferred();
+    const failing = manager.invoke<Promise<string>>('alpha', 'wait', rejected.promise);
+    rejected.reject(new Error('request failed'));
+    await assert.rejects(failing, /request failed/);
+    assert.throws(() => manager.invoke('alpha', 'wait', undefined), TypeError, 'a synchronous throw');
+    assert.ok((await reloadAlphaTo('a2')).ok);
+    manager.find('alpha').functions.version?.();
+    await manager.invokeEach('version');
+    assert.deepEqual(manager.status().calls, { total: 6, failed: 2 });
+  });
+
   it('find() returns functions bound to one generation and counted in flight', async () => {
     const v1 = manager.find('alpha');
     assert.equal(v1.version, 'v1');
