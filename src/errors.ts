@@ -69,6 +69,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_SIGNATURE_INVALID',
   'HOTSWAP_ERR_FLEET_BLOB',
   'HOTSWAP_ERR_FLEET_RELEASE_INVALID',
+  'HOTSWAP_ERR_FLEET_ROLLOUT',
   'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
   'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED',
 ] as const;
@@ -748,6 +749,13 @@ export class FleetBlobError extends HotswapError<'HOTSWAP_ERR_FLEET_BLOB'> {
 }
 
 /** A release record in Redis that is not one hotswap wrote (malformed, or of another format). */
+/** A rollout operation that does not apply to the service's rollout now (none, or ended), or that lost too many races with other writers. */
+export class FleetRolloutError extends HotswapError<'HOTSWAP_ERR_FLEET_ROLLOUT'> {
+  constructor(service: string, operation: string, detail: string) {
+    super('HOTSWAP_ERR_FLEET_ROLLOUT', `cannot ${operation} the rollout of ${service}: ${detail}`);
+  }
+}
+
 export class FleetReleaseInvalidError extends HotswapError<'HOTSWAP_ERR_FLEET_RELEASE_INVALID'> {
   constructor(id: string, detail: string, cause?: unknown) {
     super('HOTSWAP_ERR_FLEET_RELEASE_INVALID', `release ${id} is invalid: ${detail}`, { cause });

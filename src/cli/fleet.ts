@@ -1,13 +1,16 @@
 /**
- * `hotswap publish` and `hotswap rollout status`: a release of a build directory, published once to
- * a service's stream in Redis for every instance that joined it (src/fleet), and what each
- * instance reports.
+ * `hotswap publish` and `hotswap rollout status | pause | resume | abort | rollback`: a release of a
+ * build directory, published once to a service in Redis for every instance that joined it
+ * (src/fleet), rolled out in stages if asked, and what each instance reports.
  */
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import type { InstanceState } from '../fleet/join.js';
+import type { RolloutAction } from '../fleet/operate.js';
 import { requireDirectory } from '../inputs.js';
 
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+/** How often `rollout status --watch` reads the fleet. */
+const WATCH_MS = 500;
 
 interface RedisOptions {
   redis: string;
@@ -25,47 +28,91 @@ async function withRedis<T>(url: string, work: (redis: import('ioredis').Redis) 
   }
 }
 
-export function registerFleetCommands(program: Command): void {
-  program
-    .command('publish')
-    .description("publish a build directory as the service's new release: its artifacts stored in Redis, every instance that joined the service applies it")
-    .argument('<buildDir>', 'the output directory of hotswap build')
+/** Who runs the command, as rollout states and releases record it. */
+function operator(): string {
+  try {
+    return `${userInfo().username} (hotswap CLI)`;
+  } catch {
+    return 'hotswap CLI';
+  }
+}
+
+function serviceOptions(command: Command): Command {
+  return command
     .requiredOption('--service <name>', "(required) the service's name")
-    .option('--redis <url>', 'the Redis server', process.env['REDIS_URL'] ?? DEFAULT_REDIS)
-    .option('--version <label>', 'the release version (default: from the artifacts\' hashes)')
-    .action(async (buildDir: string, options: RedisOptions & { version?: string }) => {
+    .option('--redis <url>', 'the Redis server', process.env['REDIS_URL'] ?? DEFAULT_REDIS);
+}
+
+export function registerFleetCommands(program: Command): void {
+  serviceOptions(
+    program
+      .command('publish')
+      .description("publish a build directory as the service's new release: its artifacts stored in Redis, every instance that joined the service applies it (in stages with --canary)")
+      .argument('<buildDir>', 'the output directory of hotswap build'),
+  )
+    .option('--version <label>', "the release version (default: from the artifacts' hashes)")
+    .option('--canary <shares>', 'roll out in stages: the shares of the instances before all of them, e.g. 10% or 10%,50%')
+    .option('--bake <duration>', 'how long each stage runs healthy before the next, e.g. 30s (default: 30s with --canary, else 0)')
+    .option('--max-error-rate <share>', "how much the upgraded instances' error rate may exceed the others' before the release is rolled back, e.g. 1% (default 1%)")
+    .action(async (buildDir: string, options: RedisOptions & { version?: string; canary?: string; bake?: string; maxErrorRate?: string }) => {
       requireDirectory('the build directory', buildDir, 'give the output directory of hotswap build');
+      const { planFrom } = await import('../fleet/plan.js');
+      const plan = planFrom(options);
       const { publishRelease } = await import('../fleet/release.js');
       const published = await withRedis(options.redis, (redis) =>
-        publishRelease(redis, { service: options.service, buildDir, ...(options.version === undefined ? {} : { version: options.version }) }),
+        publishRelease(redis, { service: options.service, buildDir, plan, author: operator(), ...(options.version === undefined ? {} : { version: options.version }) }),
       );
-      process.stdout.write(`published ${options.service} ${published.release.version} (${published.release.plugins.map((p) => `${p.name} ${p.version}`).join(', ')}) as ${published.id}\n`);
+      const stages = plan.stages.length === 1 ? 'to every instance' : `in stages of ${plan.stages.map((s) => `${Math.round(s * 1000) / 10}%`).join(', ')}, ${plan.bakeMs / 1000} s each`;
+      process.stdout.write(
+        `published ${options.service} ${published.release.version} (${published.release.plugins.map((p) => `${p.name} ${p.version}`).join(', ')}) as ${published.id}, ${stages}\n`,
+      );
     });
 
   const rollout = program.command('rollout').description("a service's releases across its instances");
-  rollout
-    .command('status')
-    .description('every instance of the service: the release it runs, its state (applying, applied, refused with the code), its generation')
-    .requiredOption('--service <name>', "(required) the service's name")
-    .option('--redis <url>', 'the Redis server', process.env['REDIS_URL'] ?? DEFAULT_REDIS)
-    .option('--json', 'print the status as JSON', false)
-    .action(async (options: RedisOptions & { json: boolean }) => {
-      const { currentRelease } = await import('../fleet/release.js');
-      const { serviceKeys } = await import('../fleet/keys.js');
-      const { release, instances } = await withRedis(options.redis, async (redis) => ({
-        release: await currentRelease(redis, options.service),
-        instances: Object.values(await redis.hgetall(serviceKeys(options.service).instances)).map((text) => JSON.parse(text) as InstanceState),
-      }));
-      instances.sort((a, b) => a.instance.localeCompare(b.instance));
-      if (options.json) {
-        process.stdout.write(JSON.stringify({ service: options.service, current: release === undefined ? null : { id: release.id, version: release.release.version }, instances }, null, 2) + '\n');
+  serviceOptions(
+    rollout
+      .command('status')
+      .description('the rollout (release, stage, phase) and every instance: the release it runs, its state, its generation, its error rate'),
+  )
+    .option('--json', 'print the status as JSON (with --watch, one line per change)', false)
+    .option('--watch', 'print the status again whenever it changes, until interrupted', false)
+    .action(async (options: RedisOptions & { json: boolean; watch: boolean }) => {
+      const { readFleetStatus, formatFleetStatus } = await import('../fleet/status.js');
+      const render = (status: Awaited<ReturnType<typeof readFleetStatus>>): string =>
+        options.json ? JSON.stringify(status, null, options.watch ? undefined : 2) + '\n' : formatFleetStatus(status);
+      if (!options.watch) {
+        process.stdout.write(render(await withRedis(options.redis, (redis) => readFleetStatus(redis, options.service))));
         return;
       }
-      process.stdout.write(`${options.service}: current release ${release === undefined ? '(none)' : `${release.release.version} (${release.id})`}\n`);
-      for (const i of instances) {
-        const why = i.state === 'refused' ? ` ${i.code ?? '?'}: ${i.message ?? ''}` : '';
-        const behind = release !== undefined && i.state === 'applied' && i.releaseId !== release.id ? ' (behind)' : '';
-        process.stdout.write(`  ${i.instance}  ${i.state}${behind}  ${i.release ?? '-'}  generation ${i.generation ?? '-'}${why}\n`);
-      }
+      await withRedis(options.redis, async (redis) => {
+        let stop = false;
+        process.once('SIGINT', () => (stop = true));
+        process.once('SIGTERM', () => (stop = true));
+        let shown = '';
+        while (!stop) {
+          const status = await readFleetStatus(redis, options.service);
+          // Heartbeats change every read: what is compared is the status without them.
+          const key = JSON.stringify({ ...status, instances: status.instances.map(({ heartbeatAt: _h, ...rest }) => rest) });
+          if (key !== shown) {
+            shown = key;
+            process.stdout.write(options.json ? render(status) : `\n${new Date().toISOString()}\n${render(status)}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+        }
+      });
     });
+
+  const actions: ReadonlyArray<[RolloutAction, string]> = [
+    ['pause', 'stop the rollout from starting its next stage (the health gate still watches)'],
+    ['resume', 'let a paused rollout go on'],
+    ['abort', 'stop the rollout: instances that run its release return to the previous one'],
+    ['rollback', 'return every instance to the release before the rollout, also after it completed'],
+  ];
+  for (const [action, description] of actions) {
+    serviceOptions(rollout.command(action).description(description)).action(async (options: RedisOptions) => {
+      const { operateRollout } = await import('../fleet/operate.js');
+      const entry = await withRedis(options.redis, (redis) => operateRollout(redis, options.service, action, operator()));
+      process.stdout.write(`${options.service}: the rollout of ${entry.state.version} is ${entry.state.phase}${entry.state.paused ? ', paused' : ''} (${entry.id})\n`);
+    });
+  }
 }

@@ -1,14 +1,18 @@
 /**
- * An instance in a fleet: `joinFleet` applies the current release of its service at once (catch-up:
- * an instance that was down or starts later), then every release published after it, each by a
- * reload of the instance's PluginManager from the release's artifacts (read from Redis, checked
- * against their addresses; with `trustedKeys` on the manager, their signatures too). It reports its
- * state in the service's instances hash, which `hotswap rollout status` reads.
+ * An instance in a fleet. `joinFleet` follows its service's rollout (rollout.ts) and runs the
+ * release the rollout wants of it: the new release once its stage admits the instance, the
+ * previous one otherwise or after a rollback. It converges before it resolves (catch-up: an
+ * instance that was down or starts later), then on every change of the rollout. A release is
+ * applied by a reload of the instance's PluginManager from the release's artifacts, read from
+ * Redis and checked against their addresses (with `trustedKeys` on the manager, their signatures
+ * too). The instance reports its state, its plugin call counts and its health in the service's
+ * instances hash; every instance also runs a rollout driver (driver.ts), of which the one holding
+ * the lease steers the rollout.
  *
  * A release that cannot be applied (a blob changed in Redis, a bad signature, a hook that throws)
  * is refused and reported by the instance; the instance keeps serving what it ran, and its next
  * reload reads the plugin directory it read before. While Redis is down the instance serves on and
- * retries; it catches up with the newest release when Redis is back.
+ * retries; it converges on the rollout when Redis is back.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -21,27 +25,13 @@ import { runtimeDirPath } from '../discovery/runtime-dir.js';
 import type { PluginManager } from '../runtime/manager.js';
 import type { ReloadOutcome } from '../runtime/options.js';
 import { getBlob } from './blob-store.js';
+import { startDriver } from './driver.js';
+import { HEARTBEAT_MS, type InstanceHealth, type InstanceState } from './instance-state.js';
 import { serviceKeys } from './keys.js';
-import { currentRelease, readRelease, type PublishedRelease } from './release.js';
+import { releaseById, type PublishedRelease } from './release.js';
+import { desiredRelease, readRollout, readRolloutEntry, type RolloutEntry } from './rollout.js';
 
-/** What an instance reports of itself (one field of the service's instances hash, by instance id). */
-export interface InstanceState {
-  readonly instance: string;
-  readonly pid: number;
-  readonly host: string;
-  /** `unreachable`: Redis could not be read (the instance serves on and retries). */
-  readonly state: 'applying' | 'applied' | 'refused' | 'unreachable' | 'left';
-  /** The release it runs (applied), or was given (applying, refused). */
-  readonly release: string | undefined;
-  readonly releaseId: string | undefined;
-  /** The manager's generation after the release applied. */
-  readonly generation: number | undefined;
-  /** Why it refused the release: the error's code, when the error has one. */
-  readonly code?: string;
-  readonly message?: string;
-  readonly plugin?: string;
-  readonly at: string;
-}
+export type { InstanceState } from './instance-state.js';
 
 export interface JoinFleetOptions {
   /** A Redis URL (`redis://127.0.0.1:6379`) or an ioredis client (then left open by `leave()`). */
@@ -51,13 +41,24 @@ export interface JoinFleetOptions {
   readonly manager: PluginManager;
   /** @default `<host name>:<pid>` */
   readonly instanceId?: string;
-  /** Called with each state the instance reports. */
+  /** Called with each state the instance reports (not with heartbeats). */
   readonly onState?: (state: InstanceState) => void;
+  /**
+   * The host's own health, asked at every heartbeat: `false`, `{ ok: false, reason }`, a throw or a
+   * rejection make the instance unhealthy, which fails a rollout's health gate while the instance
+   * runs the new release. @default always healthy
+   */
+  readonly health?: () => boolean | InstanceHealth | Promise<boolean | InstanceHealth>;
+  /**
+   * `before`: `joinFleet` resolves once the instance runs the release its service wants of it.
+   * `after`: it resolves at once and catches up in the background. @default 'before'
+   */
+  readonly catchUp?: 'before' | 'after';
 }
 
 export interface FleetMember {
   readonly instanceId: string;
-  /** The release the instance runs, if it applied one. */
+  /** The release the instance runs (undefined: the plugins it started with). */
   readonly release: PublishedRelease | undefined;
   /** Stops following the service, reports `left`, removes the release files. */
   leave(): Promise<void>;
@@ -68,10 +69,27 @@ function why(error: unknown): { code?: string; message: string } {
   return isHotswapError(error) ? { code: error.code, message: error.message } : { message: describe(error) };
 }
 
+/** The host's health callback's answer, or how it failed. */
+async function askHealth(health: JoinFleetOptions['health']): Promise<InstanceHealth> {
+  if (health === undefined) return { ok: true };
+  try {
+    const answer = await health();
+    if (typeof answer === 'boolean') return { ok: answer };
+    return answer.reason === undefined ? { ok: answer.ok === true } : { ok: answer.ok === true, reason: String(answer.reason) };
+  } catch (error) {
+    return { ok: false, reason: `the health callback failed: ${describe(error)}` };
+  }
+}
+
 /** How long a blocking read waits before it is issued again (and `leave()` is noticed). */
 const READ_BLOCK_MS = 2000;
 /** Wait after a failed read (Redis down) before the next. */
 const RETRY_MS = 500;
+/** How a state names the plugins an instance started with. */
+const START_LABEL = '(start)';
+
+type Report = Pick<InstanceState, 'state' | 'release' | 'releaseId' | 'code' | 'message' | 'plugin'>;
+type Reported = Report & Pick<InstanceState, 'at'>;
 
 export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember> {
   const { service, manager } = options;
@@ -80,91 +98,176 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
   const redis = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 1 }) : options.redis;
   // A blocking read holds its connection: it gets one of its own.
   const reader = redis.duplicate();
+  // While Redis is down, ioredis reconnects with backoff and emits errors; the instance serves on,
+  // and its silence shows in the status as unreachable.
+  const ignore = (): void => undefined;
+  reader.on('error', ignore);
+  if (ownClient) redis.on('error', ignore);
   const keys = serviceKeys(service);
   const dir = join(runtimeDirPath(), `${process.pid}.fleet-${service.replace(/[^\w.-]/g, '_')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  /** Where the plugins the instance started with are: what a rollback to "no release" reloads. */
+  const startDir = manager.pluginDir;
 
-  let applied: PublishedRelease | undefined;
-  let running = true;
+  let running: PublishedRelease | undefined;
+  /** The release last refused (null: the start plugins): not tried again until the rollout changes. */
+  let refused: string | null | undefined;
+  let latest: RolloutEntry | undefined;
+  let active = true;
+  let last: Reported = { state: 'applied', release: START_LABEL, releaseId: undefined, at: new Date().toISOString() };
+  let health: InstanceHealth = { ok: true };
 
-  const report = async (state: Omit<InstanceState, 'instance' | 'pid' | 'host' | 'at'>): Promise<void> => {
-    const full: InstanceState = { instance: instanceId, pid: process.pid, host: hostname(), at: new Date().toISOString(), ...state };
+  const record = (): InstanceState => {
+    const { calls, current } = manager.status();
+    return {
+      instance: instanceId,
+      pid: process.pid,
+      host: hostname(),
+      ...last,
+      runningId: running?.id,
+      runningVersion: running?.release.version ?? START_LABEL,
+      generation: current?.id,
+      calls,
+      health,
+      heartbeatAt: Date.now(),
+    };
+  };
+  const write = async (state: InstanceState): Promise<void> => {
+    await redis.hset(keys.instances, instanceId, JSON.stringify(state)).catch(() => undefined);
+  };
+  const report = async (state: Report): Promise<void> => {
+    last = { ...state, at: new Date().toISOString() };
+    const full = record();
     options.onState?.(full);
-    await redis.hset(keys.instances, instanceId, JSON.stringify(full)).catch(() => undefined);
+    await write(full);
   };
 
   /** Where a release's artifacts and manifests are written (a stream id has a `-`, kept). */
   const releaseDir = (id: string): string => join(dir, id.replace(/[^\w-]/g, '_'));
 
-  /** Writes the release's artifacts and manifests into a directory of their own, and reloads from it. */
-  const apply = async (published: PublishedRelease): Promise<void> => {
-    const { release, id } = published;
-    await report({ state: 'applying', release: release.version, releaseId: id, generation: undefined });
-    const target = releaseDir(id);
+  /** Runs `target` (null: the start plugins): writes its files into a directory of their own and reloads from it. */
+  const apply = async (target: PublishedRelease | null, label: string, id: string | null): Promise<void> => {
+    await report({ state: 'applying', release: label, releaseId: id ?? undefined });
     const previousDir = manager.pluginDir;
+    const targetDir = target === null ? startDir : releaseDir(target.id);
     let outcome: ReloadOutcome | undefined;
     let failure: unknown;
     try {
-      await mkdir(target, { recursive: true, mode: 0o700 });
-      for (const manifest of release.plugins) {
-        await writeFile(join(target, manifest.artifact), await getBlob(redis, manifest.sha256));
-        await writeFile(join(target, manifestFileName(manifest.name)), JSON.stringify(manifest, null, 2));
+      if (targetDir === undefined) throw new Error('the manager started without a plugin directory to return to');
+      if (target !== null) {
+        await mkdir(targetDir, { recursive: true, mode: 0o700 });
+        for (const manifest of target.release.plugins) {
+          await writeFile(join(targetDir, manifest.artifact), await getBlob(redis, manifest.sha256));
+          await writeFile(join(targetDir, manifestFileName(manifest.name)), JSON.stringify(manifest, null, 2));
+        }
       }
-      manager.usePluginDir(target);
+      manager.usePluginDir(targetDir);
       outcome = manager.status().current === undefined ? await manager.load() : await manager.reload();
     } catch (error) {
       failure = error;
     }
     if (outcome?.ok === true) {
       // The release before this one is no longer read by any reload: the manager keeps copies of
-      // what a rollback needs itself.
-      if (applied !== undefined) await rm(releaseDir(applied.id), { recursive: true, force: true });
-      applied = published;
-      await report({ state: 'applied', release: release.version, releaseId: id, generation: outcome.generation });
+      // what its own rollback needs.
+      if (running !== undefined && running.id !== target?.id) await rm(releaseDir(running.id), { recursive: true, force: true });
+      running = target ?? undefined;
+      refused = undefined;
+      await report({ state: 'applied', release: label, releaseId: id ?? undefined });
       return;
     }
     const refusal = outcome === undefined ? why(failure) : { ...why(outcome.error), ...(outcome.plugin === undefined ? {} : { plugin: outcome.plugin }) };
     // Refused: the next reload reads what the instance read before.
     if (previousDir !== undefined) manager.usePluginDir(previousDir);
-    await rm(target, { recursive: true, force: true });
-    await report({ state: 'refused', release: release.version, releaseId: id, generation: undefined, ...refusal });
+    if (target !== null) await rm(releaseDir(target.id), { recursive: true, force: true });
+    refused = id;
+    await report({ state: 'refused', release: label, releaseId: id ?? undefined, ...refusal });
   };
 
-  /** Applies the newest release after `lastId`, if any; returns the id read up to. */
-  const applyNewest = async (entries: ReadonlyArray<[string, string[]]>, lastId: string): Promise<string> => {
-    const newest = entries[entries.length - 1];
-    if (newest === undefined) return lastId;
+  /** Runs the release the rollout wants of this instance, if it does not already (or refused it). */
+  const step = async (): Promise<void> => {
+    if (latest === undefined) return;
+    const { state } = latest;
+    const wanted = desiredRelease(state, instanceId);
+    if (wanted === (running?.id ?? null) || wanted === refused) return;
+    if (wanted === null) return apply(null, START_LABEL, null);
+    const label = wanted === state.releaseId ? state.version : (state.previousVersion ?? wanted);
+    let published: PublishedRelease;
     try {
-      await apply(readRelease(newest[0], newest[1]));
+      published = await releaseById(redis, service, wanted);
     } catch (error) {
-      await report({ state: 'refused', release: undefined, releaseId: newest[0], generation: undefined, ...why(error) });
+      refused = wanted;
+      return report({ state: 'refused', release: label, releaseId: wanted, ...why(error) });
     }
-    return newest[0];
+    return apply(published, label, wanted);
   };
 
-  // Catch-up: the current release first, before this resolves.
-  let lastId = '0';
-  try {
-    const current = await currentRelease(redis, service);
-    if (current !== undefined) {
-      await apply(current);
-      lastId = current.id;
+  // One convergence at a time; a change during one runs it once more.
+  let converging: Promise<void> | undefined;
+  let again = false;
+  const converge = (): Promise<void> => {
+    if (converging !== undefined) {
+      again = true;
+      return converging;
     }
-  } catch (error) {
-    // A malformed current release (refused), or Redis down (unreachable): the loop below goes on from the start.
-    const state = isHotswapError(error) ? 'refused' : 'unreachable';
-    await report({ state, release: undefined, releaseId: undefined, generation: undefined, ...why(error) });
-  }
+    converging = (async () => {
+      do {
+        again = false;
+        await step();
+      } while (again && active);
+    })().finally(() => (converging = undefined));
+    return converging;
+  };
+
+  /** Takes the rollout's newest state; a malformed one is reported and ignored. */
+  const follow = async (entry: [string, string[]] | undefined): Promise<void> => {
+    if (entry === undefined) return;
+    try {
+      latest = readRolloutEntry(entry[0], entry[1]);
+    } catch (error) {
+      return report({ state: 'refused', release: undefined, releaseId: undefined, ...why(error) });
+    }
+    await converge();
+  };
+
+  await report(last);
+  const heartbeat = setInterval(() => {
+    void askHealth(options.health).then((answer) => {
+      health = answer;
+      if (active) return write(record());
+      return undefined;
+    });
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  const driver = startDriver(redis, service, instanceId, () => undefined);
+
+  // Catch-up: the release the rollout wants of this instance, before this resolves (or after).
+  let lastId = '0';
+  const catchUp = async (): Promise<void> => {
+    try {
+      latest = await readRollout(redis, service);
+      if (latest !== undefined) lastId = latest.id;
+    } catch (error) {
+      // A malformed rollout (refused), or Redis down (unreachable): the loop below goes on from the start.
+      const state = isHotswapError(error) ? 'refused' : 'unreachable';
+      return report({ state, release: undefined, releaseId: undefined, ...why(error) });
+    }
+    await converge();
+  };
+  const caughtUp = catchUp();
+  if (options.catchUp !== 'after') await caughtUp;
 
   const loop = (async () => {
-    while (running) {
+    await caughtUp;
+    while (active) {
       try {
-        const answer = await reader.xread('BLOCK', READ_BLOCK_MS, 'STREAMS', keys.releases, lastId);
+        const answer = await reader.xread('BLOCK', READ_BLOCK_MS, 'STREAMS', keys.rollout, lastId);
         const entries = answer?.[0]?.[1] ?? [];
-        lastId = await applyNewest(entries, lastId);
+        const newest = entries[entries.length - 1];
+        if (newest !== undefined) lastId = newest[0];
+        await follow(newest);
       } catch {
         // Redis unreachable: serve on, try again; ioredis reconnects with backoff meanwhile.
-        if (running) await delay(RETRY_MS);
+        if (active) await delay(RETRY_MS);
       }
     }
   })();
@@ -172,13 +275,16 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
   return {
     instanceId,
     get release() {
-      return applied;
+      return running;
     },
     async leave() {
-      running = false;
+      active = false;
+      clearInterval(heartbeat);
+      await driver.stop();
       reader.disconnect();
       await loop;
-      await report({ state: 'left', release: applied?.release.version, releaseId: applied?.id, generation: undefined });
+      await converging;
+      await report({ state: 'left', release: running?.release.version ?? START_LABEL, releaseId: running?.id });
       if (ownClient) redis.disconnect();
       await rm(dir, { recursive: true, force: true });
     },

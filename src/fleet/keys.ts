@@ -2,6 +2,18 @@
 export const blobMetaKey = (sha256: string): string => `hotswap:blob:${sha256}`;
 export const blobChunkKey = (sha256: string, index: number): string => `hotswap:blob:${sha256}:${index}`;
 
-export function serviceKeys(service: string): { readonly releases: string; readonly instances: string } {
-  return { releases: `hotswap:fleet:${service}:releases`, instances: `hotswap:fleet:${service}:instances` };
+export interface ServiceKeys {
+  /** A stream of the releases published. */
+  readonly releases: string;
+  /** A stream of the rollout's states, the newest is the state now. */
+  readonly rollout: string;
+  /** A hash: instance id → its report. */
+  readonly instances: string;
+  /** Which instance drives the rollout now (a key that expires unless its holder renews it). */
+  readonly lease: string;
+}
+
+export function serviceKeys(service: string): ServiceKeys {
+  const prefix = `hotswap:fleet:${service}`;
+  return { releases: `${prefix}:releases`, rollout: `${prefix}:rollout`, instances: `${prefix}:instances`, lease: `${prefix}:lease` };
 }

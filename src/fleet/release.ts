@@ -2,7 +2,7 @@
  * A release: what `hotswap publish` records in the service's stream in Redis, once the artifacts
  * are stored as blobs: the manifests of the build (each with its artifact's sha256, and its
  * signature when the build was signed), a version, who published it and when. Instances read it
- * and load exactly those artifacts (join.ts).
+ * and load exactly those artifacts (join.ts), when the release's rollout (rollout.ts) tells them to.
  */
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -12,6 +12,8 @@ import { discoverPlugins } from '../runtime/discover.js';
 import { readArtifact } from '../runtime/loader.js';
 import { putBlob, sha256Of } from './blob-store.js';
 import { serviceKeys } from './keys.js';
+import { ALL_AT_ONCE, type RolloutPlan } from './plan.js';
+import { startState, updateRollout } from './rollout.js';
 
 export const RELEASE_FORMAT = 1;
 
@@ -39,7 +41,14 @@ const STREAM_LENGTH = 1000;
  */
 export async function publishRelease(
   redis: Redis,
-  options: { readonly service: string; readonly buildDir: string; readonly version?: string; readonly author?: string },
+  options: {
+    readonly service: string;
+    readonly buildDir: string;
+    readonly version?: string;
+    readonly author?: string;
+    /** Canary stages, bake, gate; default: every instance at once. */
+    readonly plan?: RolloutPlan;
+  },
 ): Promise<PublishedRelease> {
   const manifests = await discoverPlugins(options.buildDir, undefined);
   for (const manifest of manifests) await putBlob(redis, await readArtifact(manifest, join(options.buildDir, manifest.artifact)));
@@ -51,8 +60,10 @@ export async function publishRelease(
     author: options.author ?? process.env['USER'] ?? 'unknown',
     publishedAt: new Date().toISOString(),
   };
-  const id = await redis.xadd(serviceKeys(options.service).releases, 'MAXLEN', '~', String(STREAM_LENGTH), '*', 'release', JSON.stringify(release));
-  return { id: id as string, release };
+  const id = (await redis.xadd(serviceKeys(options.service).releases, 'MAXLEN', '~', String(STREAM_LENGTH), '*', 'release', JSON.stringify(release))) as string;
+  // The rollout starts from whatever the last one left as the stable release (superseding one in progress).
+  await updateRollout(redis, options.service, (before) => startState({ id, version: release.version }, options.plan ?? ALL_AT_ONCE, before, release.author, Date.now()));
+  return { id, release };
 }
 
 /**
@@ -83,8 +94,12 @@ export function readRelease(id: string, fields: readonly string[]): PublishedRel
   return { id, release: { ...(value as unknown as Release), plugins } };
 }
 
-/** The newest release of a service, if any. */
-export async function currentRelease(redis: Redis, service: string): Promise<PublishedRelease | undefined> {
-  const [entry] = await redis.xrevrange(serviceKeys(service).releases, '+', '-', 'COUNT', 1);
-  return entry === undefined ? undefined : readRelease(entry[0], entry[1]);
+/**
+ * The release with stream id `id`.
+ * @throws FleetReleaseInvalidError when the stream no longer holds it (trimmed, or Redis lost it) or it is malformed
+ */
+export async function releaseById(redis: Redis, service: string, id: string): Promise<PublishedRelease> {
+  const [entry] = await redis.xrange(serviceKeys(service).releases, id, id);
+  if (entry === undefined) throw new FleetReleaseInvalidError(id, `the releases of ${service} in Redis no longer hold it`);
+  return readRelease(entry[0], entry[1]);
 }

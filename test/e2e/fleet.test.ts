@@ -16,7 +16,7 @@ import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
 import { buildPlugins } from '../../src/build/index.js';
 import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
-import type { InstanceState } from '../../src/fleet/join.js';
+import type { FleetStatus } from '../../src/fleet/status.js';
 import { makeTempDir, writePlugin } from '../helpers/build-fixture.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
 import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
@@ -120,9 +120,9 @@ test('a release published once is applied in place by every instance; a changed 
   assert.deepEqual(await Promise.all(first.map((host) => host.answer())), ['v2', 'v2', 'v2', 'v2']);
   const status = await cli('rollout', 'status', '--service', service, '--json');
   assert.equal(status.code, 0, status.stderr);
-  const report = JSON.parse(status.stdout) as { current: { version: string }; instances: InstanceState[] };
-  assert.equal(report.current.version, 'r2');
-  assert.deepEqual(report.instances.map((i) => [i.instance, i.state, i.release]), ['a', 'b', 'c', 'd'].map((name) => [name, 'applied', 'r2']));
+  const report = JSON.parse(status.stdout) as FleetStatus;
+  assert.equal(report.rollout?.version, 'r2');
+  assert.deepEqual(report.instances.map((i) => [i.instance, i.state, i.runningVersion, i.behind]), ['a', 'b', 'c', 'd'].map((name) => [name, 'applied', 'r2', false]));
 
   // A blob changed in Redis (here before publishing, which then finds it stored): refused by every
   // instance, which keep serving r2.
@@ -136,8 +136,8 @@ test('a release published once is applied in place by every instance; a changed 
   assert.equal((await cli('publish', '--service', service, '--version', 'r3', v3)).code, 0);
   await Promise.all(first.map((host) => host.next(/state refused r3 HOTSWAP_ERR_FLEET_BLOB/)));
   assert.deepEqual(await Promise.all(first.map((host) => host.answer())), ['v2', 'v2', 'v2', 'v2']);
-  const refused = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as { instances: InstanceState[] };
-  assert.ok(refused.instances.every((i) => i.state === 'refused' && i.code === 'HOTSWAP_ERR_FLEET_BLOB'), JSON.stringify(refused.instances));
+  const refused = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as FleetStatus;
+  assert.ok(refused.instances.every((i) => i.state === 'refused' && i.code === 'HOTSWAP_ERR_FLEET_BLOB' && i.runningVersion === 'r2'), JSON.stringify(refused.instances));
 
   // A good release after it, and an instance that starts later (from the old build): it catches up
   // with the current release before it says it is ready.
@@ -166,7 +166,7 @@ test('a release published once is applied in place by every instance; a changed 
   // Leaving is reported.
   late.child.kill('SIGTERM');
   await new Promise((resolve) => late.child.once('exit', resolve));
-  const left = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as { instances: InstanceState[] };
+  const left = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as FleetStatus;
   assert.equal(left.instances.find((i) => i.instance === 'e')?.state, 'left');
 });
 
@@ -196,5 +196,5 @@ test('the demo (npm run demo:fleet) exits 0', { timeout: TEST_MS }, async () => 
   const result = await run(process.execPath, [fileURLToPath(new URL('../../examples/fleet/demo.js', import.meta.url))], undefined, { ...process.env, REDIS_URL });
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /^OK: /m);
-  assert.match(result.stdout, /us-1 {2}applied {2}v2/);
+  assert.match(result.stdout, /us-1 {2}applied {2}runs v2 /);
 });
