@@ -64,9 +64,14 @@ export function desiredRelease(state: RolloutState, instance: string): string | 
   return state.admitted === 'all' || state.admitted.includes(instance) ? state.releaseId : state.previousId;
 }
 
-/** The release that a rollout leaves as the service's stable one: what the next rollout starts from. */
+/**
+ * The release that a rollout leaves as the service's stable one: what the next rollout starts from.
+ * A rollout superseded at its last stage (every instance told to run it) leaves its release; one
+ * superseded in a canary stage, or rolled back, leaves the release before it.
+ */
 export function stableRelease(state: RolloutState): { readonly id: string | null; readonly version: string | null } {
-  return state.phase === 'complete' ? { id: state.releaseId, version: state.version } : { id: state.previousId, version: state.previousVersion };
+  const reachedAll = state.phase === 'complete' || (state.phase === 'rolling' && state.admitted === 'all');
+  return reachedAll ? { id: state.releaseId, version: state.version } : { id: state.previousId, version: state.previousVersion };
 }
 
 /** The state a new release's rollout starts in. Without canary stages, every instance is admitted at once. */

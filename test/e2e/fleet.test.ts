@@ -5,101 +5,20 @@
  * instance that starts later catches up with the current release before it serves.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
+import { run } from '../../examples/shared/processes.js';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
-import { buildPlugins } from '../../src/build/index.js';
 import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
-import { makeTempDir, writePlugin } from '../helpers/build-fixture.js';
+import { fleetFixture, type Host } from '../helpers/fleet-hosts.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
-import { TEST_MS, WAIT_MS, withTimeout } from '../helpers/timeout.js';
+import { TEST_MS } from '../helpers/timeout.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-const HOST = `
-import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
-import { joinFleet } from ${JSON.stringify(new URL('../../src/fleet/index.js', import.meta.url).href)};
-const [pluginDir, service, name] = process.argv.slice(2);
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const manager = new PluginManager({ pluginDir, logger: silent, freeDelay: 0 });
-const loaded = await manager.load();
-if (!loaded.ok) throw loaded.error;
-const member = await joinFleet({ redis: process.env.FLEET_REDIS, service, manager, instanceId: name,
-  onState: (s) => process.stdout.write('state ' + s.state + ' ' + (s.release ?? '-') + ' ' + (s.code ?? '') + '\\n') });
-process.stdout.write('ready\\n');
-process.stdin.setEncoding('utf8').on('data', () => process.stdout.write('answer ' + manager.invoke('p', 'version') + '\\n'));
-process.on('SIGTERM', async () => { await member.leave(); await manager.close(); process.exit(0); });
-`;
-
-/** A host's output as awaitable lines. */
-class Host {
-  #out = '';
-  #seen = 0;
-  constructor(readonly name: string, readonly child: ChildProcess) {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.#out += chunk));
-  }
-
-  /** The next output matching `pattern`, after what an earlier call matched. */
-  next(pattern: RegExp): Promise<RegExpExecArray> {
-    return withTimeout(
-      new Promise<RegExpExecArray>((resolve, reject) => {
-        const check = (): void => {
-          const match = pattern.exec(this.#out.slice(this.#seen));
-          if (match === null) return;
-          this.#seen += match.index + match[0].length;
-          this.child.stdout?.off('data', check);
-          resolve(match);
-        };
-        this.child.stdout?.on('data', check);
-        this.child.once('exit', (code) => reject(new Error(`${this.name} exited (${String(code)}): ${this.#out}`)));
-        check();
-      }),
-      WAIT_MS,
-      () => `${this.name} to print ${String(pattern)}; it printed: ${this.#out}`,
-    );
-  }
-
-  async answer(): Promise<string> {
-    const answered = this.next(/answer (\S+)\n/);
-    this.child.stdin?.write('?\n');
-    return (await answered)[1] ?? '';
-  }
-}
-
-/** A temporary directory with the host program, builds of plugin p, and host processes, for one test. */
-function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: string) {
-  const tmp = makeTempDir();
-  t.after(tmp.cleanup);
-  const service = `test-${randomUUID()}`;
-  const blobs: string[] = [];
-  const build = async (version: string): Promise<string> => {
-    writePlugin(join(tmp.path, 'src', version), 'p', { 'index.ts': `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { version: () => '${version}' } });\n` });
-    const out = join(tmp.path, `build-${version}`);
-    const [result] = await buildPlugins({ pluginDirs: [join(tmp.path, 'src', version, 'p')], outDir: out, version });
-    blobs.push(result?.manifest.sha256 ?? '');
-    return out;
-  };
-  const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, { ...process.env, REDIS_URL: redisUrl }), WAIT_MS, `hotswap ${args.join(' ')}`);
-  writeFileSync(join(tmp.path, 'host.mjs'), HOST);
-  const hosts: Host[] = [];
-  t.after(() => {
-    for (const host of hosts) host.child.kill('SIGKILL');
-  });
-  const start = (name: string, pluginDir: string): Host => {
-    const env = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: redisUrl };
-    const host = new Host(name, spawn(process.execPath, ['host.mjs', pluginDir, service, name], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] }));
-    hosts.push(host);
-    return host;
-  };
-  return { tmp, service, blobs, build, cli, start };
-}
 
 test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late or restarted instance catches up', { timeout: TEST_MS }, async (t) => {
   const { service, blobs, build, cli, start } = fleetFixture(t, REDIS_URL);

@@ -168,6 +168,18 @@ describe('steering a rollout', () => {
   });
 });
 
+describe('the release a rollout starts from', () => {
+  it('is the release before a canary stage or a rollback, and the superseded release once everyone was told to run it', () => {
+    const first = steer(rollout, fleet, NOW, 'a') as RolloutState;
+    assert.equal(startState({ id: 'r3', version: 'v3' }, ALL_AT_ONCE, first, 'ci', NOW).previousId, 'r1', 'r2 was a canary');
+    const everyone = { ...first, stage: 1, admitted: 'all' as const };
+    assert.equal(startState({ id: 'r3', version: 'v3' }, ALL_AT_ONCE, everyone, 'ci', NOW).previousId, 'r2', 'r2 was going to everyone');
+    const back = { ...everyone, phase: 'rolled-back' as const };
+    assert.equal(startState({ id: 'r3', version: 'v3' }, ALL_AT_ONCE, back, 'ci', NOW).previousVersion, 'v1');
+    assert.equal(startState({ id: 'r1', version: 'v1' }, ALL_AT_ONCE, undefined, 'ci', NOW).previousId, null, 'the first release: the start plugins');
+  });
+});
+
 describe('operating a rollout', () => {
   it('pauses and resumes only a rolling rollout, aborts it, and rolls back a complete one', () => {
     const paused = operate(rollout, 'pause', 'ops', NOW) as RolloutState;
