@@ -70,6 +70,7 @@ export const errorCodes = [
   'HOTSWAP_ERR_FLEET_BLOB',
   'HOTSWAP_ERR_FLEET_RELEASE_INVALID',
   'HOTSWAP_ERR_FLEET_ROLLOUT',
+  'HOTSWAP_ERR_FLEET_HOTFIX_UNSUPPORTED',
   'HOTSWAP_ERR_HOTFIX_WORKER_FAILED',
   'HOTSWAP_ERR_HOTFIX_REDIRECT_FAILED',
 ] as const;
@@ -753,6 +754,13 @@ export class FleetBlobError extends HotswapError<'HOTSWAP_ERR_FLEET_BLOB'> {
 export class FleetRolloutError extends HotswapError<'HOTSWAP_ERR_FLEET_ROLLOUT'> {
   constructor(service: string, operation: string, detail: string) {
     super('HOTSWAP_ERR_FLEET_ROLLOUT', `cannot ${operation} the rollout of ${service}: ${detail}`);
+  }
+}
+
+/** A hotfix release reached an instance that joined its fleet without a hotfix engine. */
+export class FleetHotfixUnsupportedError extends HotswapError<'HOTSWAP_ERR_FLEET_HOTFIX_UNSUPPORTED'> {
+  constructor(instance: string, release: string) {
+    super('HOTSWAP_ERR_FLEET_HOTFIX_UNSUPPORTED', `instance ${instance} cannot apply hotfix release ${release}: it joined the fleet without a hotfix engine (joinFleet's \`hotfix\` option)`);
   }
 }
 

@@ -3,6 +3,7 @@
  * build directory, published once to a service in Redis for every instance that joined it
  * (src/fleet), rolled out in stages if asked, and what each instance reports.
  */
+import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { RolloutAction } from '../fleet/operate.js';
@@ -47,24 +48,29 @@ export function registerFleetCommands(program: Command): void {
   serviceOptions(
     program
       .command('publish')
-      .description("publish a build directory as the service's new release: its artifacts stored in Redis, every instance that joined the service applies it (in stages with --canary)")
-      .argument('<buildDir>', 'the output directory of hotswap build'),
+      .description(
+        "publish a build directory (or a patch) as the service's new release: stored in Redis, every instance that joined the service reloads from it (or applies the patch), in stages with --canary",
+      )
+      .argument('<buildDir|patch.json>', 'the output directory of hotswap build, or a patch of hotswap hotfix build'),
   )
     .option('--version <label>', "the release version (default: from the artifacts' hashes)")
     .option('--canary <shares>', 'roll out in stages: the shares of the instances before all of them, e.g. 10% or 10%,50%')
     .option('--bake <duration>', 'how long each stage runs healthy before the next, e.g. 30s (default: 30s with --canary, else 0)')
     .option('--max-error-rate <share>', "how much the upgraded instances' error rate may exceed the others' before the release is rolled back, e.g. 1% (default 1%)")
-    .action(async (buildDir: string, options: RedisOptions & { version?: string; canary?: string; bake?: string; maxErrorRate?: string }) => {
-      requireDirectory('the build directory', buildDir, 'give the output directory of hotswap build');
+    .action(async (source: string, options: RedisOptions & { version?: string; canary?: string; bake?: string; maxErrorRate?: string }) => {
+      const patchFile = existsSync(source) && statSync(source).isFile();
+      if (!patchFile) requireDirectory('the build directory', source, 'give the output directory of hotswap build, or a patch file');
       const { planFrom } = await import('../fleet/plan.js');
       const plan = planFrom(options);
-      const { publishRelease } = await import('../fleet/release.js');
+      const { publishPatch, publishRelease } = await import('../fleet/release.js');
+      const common = { service: options.service, plan, author: operator(), ...(options.version === undefined ? {} : { version: options.version }) };
       const published = await withRedis(options.redis, (redis) =>
-        publishRelease(redis, { service: options.service, buildDir, plan, author: operator(), ...(options.version === undefined ? {} : { version: options.version }) }),
+        patchFile ? publishPatch(redis, { ...common, patchFile: source }) : publishRelease(redis, { ...common, buildDir: source }),
       );
+      const what = published.release.kind === 'hotfix' ? `hotfix ${published.release.patch?.version ?? ''}` : published.release.plugins.map((p) => `${p.name} ${p.version}`).join(', ');
       const stages = plan.stages.length === 1 ? 'to every instance' : `in stages of ${plan.stages.map((s) => `${Math.round(s * 1000) / 10}%`).join(', ')}, ${plan.bakeMs / 1000} s each`;
       process.stdout.write(
-        `published ${options.service} ${published.release.version} (${published.release.plugins.map((p) => `${p.name} ${p.version}`).join(', ')}) as ${published.id}, ${stages}\n`,
+        `published ${options.service} ${published.release.version} (${what}) as ${published.id}, ${stages}\n`,
       );
     });
 

@@ -4,6 +4,7 @@
  * rollout driver and `hotswap rollout status` read it.
  */
 import type { CallCounts } from '../runtime/call-counter.js';
+import type { DesiredState, ReleaseRef } from './rollout.js';
 
 export interface InstanceHealth {
   readonly ok: boolean;
@@ -15,14 +16,19 @@ export interface InstanceState {
   readonly instance: string;
   readonly pid: number;
   readonly host: string;
-  /** `unreachable`: Redis could not be read at the start (the instance serves on and retries). */
-  readonly state: 'applying' | 'applied' | 'refused' | 'unreachable' | 'left';
-  /** The release the state is about: applied, being applied, or refused. */
+  /**
+   * `unreachable`: Redis could not be read at the start (the instance serves on and retries).
+   * `reverted`: the hotfix release the state names was reverted.
+   */
+  readonly state: 'applying' | 'applied' | 'reverted' | 'refused' | 'unreachable' | 'left';
+  /** The release the state is about: applied, being applied, reverted, or refused. */
   readonly release: string | undefined;
   readonly releaseId: string | undefined;
   /** The release the instance runs (undefined: the plugins it started with). */
   readonly runningId: string | undefined;
   readonly runningVersion: string | undefined;
+  /** The hotfix releases applied on top, in order. */
+  readonly patches: readonly ReleaseRef[];
   /** The manager's current generation. */
   readonly generation: number | undefined;
   /** Why it refused the release: the error's code, when the error has one. */
@@ -55,11 +61,16 @@ export function parseInstances(hash: Readonly<Record<string, string>>): Instance
     try {
       const value = JSON.parse(text) as InstanceState;
       if (typeof value === 'object' && value !== null && typeof value.instance === 'string') {
-        instances.push({ ...value, calls: value.calls ?? { total: 0, failed: 0 }, health: value.health ?? { ok: true }, heartbeatAt: value.heartbeatAt ?? 0 });
+        instances.push({ ...value, patches: value.patches ?? [], calls: value.calls ?? { total: 0, failed: 0 }, health: value.health ?? { ok: true }, heartbeatAt: value.heartbeatAt ?? 0 });
       }
     } catch {
       // Not written by an instance: not one.
     }
   }
   return instances.sort((a, b) => a.instance.localeCompare(b.instance));
+}
+
+/** Whether the instance runs what `desired` says. */
+export function runsDesired(instance: InstanceState, desired: DesiredState): boolean {
+  return (instance.runningId ?? null) === desired.plugins && instance.patches.map((p) => p.id).join() === desired.patches.join();
 }

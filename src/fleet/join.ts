@@ -22,6 +22,7 @@ import { Redis } from 'ioredis';
 import { manifestFileName } from '../artifact/manifest.js';
 import { describe, isHotswapError } from '../errors.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
+import type { HotfixEngine } from '../hotfix/engine.js';
 import type { PluginManager } from '../runtime/manager.js';
 import type { ReloadOutcome } from '../runtime/options.js';
 import { getBlob } from './blob-store.js';
@@ -29,7 +30,8 @@ import { startDriver } from './driver.js';
 import { HEARTBEAT_MS, type InstanceHealth, type InstanceState } from './instance-state.js';
 import { serviceKeys } from './keys.js';
 import { releaseById, type PublishedRelease } from './release.js';
-import { desiredRelease, readRollout, readRolloutEntry, type RolloutEntry } from './rollout.js';
+import { InstancePatches } from './patches.js';
+import { desiredState, readRollout, readRolloutEntry, type ReleaseRef, type RolloutEntry } from './rollout.js';
 
 export type { InstanceState } from './instance-state.js';
 
@@ -39,6 +41,12 @@ export interface JoinFleetOptions {
   /** The service's name: instances of one service share its releases. */
   readonly service: string;
   readonly manager: PluginManager;
+  /**
+   * The hotfix engine that applies the service's hotfix releases (`hotswap publish patch.json`);
+   * without one, the instance refuses them (HOTSWAP_ERR_FLEET_HOTFIX_UNSUPPORTED). With trusted
+   * keys, the engine refuses unsigned or foreign patches.
+   */
+  readonly hotfix?: HotfixEngine;
   /** @default `<host name>:<pid>` */
   readonly instanceId?: string;
   /** Called with each state the instance reports (not with heartbeats). */
@@ -110,8 +118,14 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
   const startDir = manager.pluginDir;
 
   let running: PublishedRelease | undefined;
-  /** The release last refused (null: the start plugins): not tried again until the rollout changes. */
-  let refused: string | null | undefined;
+  const patches = new InstancePatches(redis, service, instanceId, options.hotfix);
+  /**
+   * What the instance refused during the current rollout: release ids, `start` (the start plugins),
+   * `revert <id>` (a hotfix release's revert). Not tried again until the next rollout starts.
+   */
+  const refused = new Set<string>();
+  let refusedDuring: string | undefined;
+  const refusalKey = (id: string | null): string => id ?? 'start';
   let latest: RolloutEntry | undefined;
   let active = true;
   let last: Reported = { state: 'applied', release: START_LABEL, releaseId: undefined, at: new Date().toISOString() };
@@ -126,6 +140,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       ...last,
       runningId: running?.id,
       runningVersion: running?.release.version ?? START_LABEL,
+      patches: [...patches.applied],
       generation: current?.id,
       calls,
       health,
@@ -171,7 +186,6 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       // what its own rollback needs.
       if (running !== undefined && running.id !== target?.id) await rm(releaseDir(running.id), { recursive: true, force: true });
       running = target ?? undefined;
-      refused = undefined;
       await report({ state: 'applied', release: label, releaseId: id ?? undefined });
       return;
     }
@@ -179,26 +193,68 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     // Refused: the next reload reads what the instance read before.
     if (previousDir !== undefined) manager.usePluginDir(previousDir);
     if (target !== null) await rm(releaseDir(target.id), { recursive: true, force: true });
-    refused = id;
+    refused.add(refusalKey(id));
     await report({ state: 'refused', release: label, releaseId: id ?? undefined, ...refusal });
   };
 
-  /** Runs the release the rollout wants of this instance, if it does not already (or refused it). */
-  const step = async (): Promise<void> => {
-    if (latest === undefined) return;
+  /** Applies the hotfix release `ref` on top of what the instance runs. */
+  const applyPatch = async (ref: ReleaseRef): Promise<void> => {
+    await report({ state: 'applying', release: ref.version, releaseId: ref.id });
+    const outcome = await patches.apply(ref);
+    if (outcome.ok) return report({ state: 'applied', release: ref.version, releaseId: ref.id });
+    refused.add(ref.id);
+    return report({ state: 'refused', release: ref.version, releaseId: ref.id, ...why(outcome.error) });
+  };
+
+  /** Reverts the hotfix release `ref`; a revert the engine refuses is not tried again until the rollout changes. */
+  const revertPatch = async (ref: ReleaseRef): Promise<void> => {
+    const outcome = await patches.revert(ref);
+    if (outcome.ok) return report({ state: 'reverted', release: ref.version, releaseId: ref.id });
+    refused.add(`revert ${ref.id}`);
+    return report({ state: 'refused', release: `revert ${ref.version}`, releaseId: ref.id, ...why(outcome.error) });
+  };
+
+  /**
+   * Takes one step towards what the rollout wants of this instance: reverts a hotfix release it no
+   * longer wants (newest first), else reloads the plugins release it wants, else applies the next
+   * hotfix release it wants. Returns false when there is nothing to do (or only what it refused).
+   */
+  const step = async (): Promise<boolean> => {
+    if (latest === undefined) return false;
     const { state } = latest;
-    const wanted = desiredRelease(state, instanceId);
-    if (wanted === (running?.id ?? null) || wanted === refused) return;
-    if (wanted === null) return apply(null, START_LABEL, null);
-    const label = wanted === state.releaseId ? state.version : (state.previousVersion ?? wanted);
+    if (refusedDuring !== state.releaseId) {
+      refused.clear();
+      refusedDuring = state.releaseId;
+    }
+    const wanted = desiredState(state, instanceId);
+    const unwanted = [...patches.applied].reverse().find((p) => !wanted.patches.includes(p.id));
+    if (unwanted !== undefined) {
+      if (refused.has(`revert ${unwanted.id}`)) return false;
+      await revertPatch(unwanted);
+      return true;
+    }
+    if (wanted.plugins !== (running?.id ?? null) && !refused.has(refusalKey(wanted.plugins))) {
+      await applyPlugins(wanted.plugins, wanted.plugins === state.releaseId ? state.version : (state.previousVersion ?? wanted.plugins ?? START_LABEL));
+      return true;
+    }
+    // A refused patch does not hold back the ones after it: each is the engine's to accept or refuse.
+    const missing = wanted.patches.find((id) => !patches.has(id) && !refused.has(id));
+    if (missing === undefined) return false;
+    await applyPatch({ id: missing, version: missing === state.releaseId ? state.version : (state.patches.find((p) => p.id === missing)?.version ?? missing) });
+    return true;
+  };
+
+  /** Reloads from the plugins release `id` (null: the start plugins). */
+  const applyPlugins = async (id: string | null, label: string): Promise<void> => {
+    if (id === null) return apply(null, START_LABEL, null);
     let published: PublishedRelease;
     try {
-      published = await releaseById(redis, service, wanted);
+      published = await releaseById(redis, service, id);
     } catch (error) {
-      refused = wanted;
-      return report({ state: 'refused', release: label, releaseId: wanted, ...why(error) });
+      refused.add(id);
+      return report({ state: 'refused', release: label, releaseId: id, ...why(error) });
     }
-    return apply(published, label, wanted);
+    return apply(published, label, id);
   };
 
   // One convergence at a time; a change during one runs it once more.
@@ -212,7 +268,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     converging = (async () => {
       do {
         again = false;
-        await step();
+        while (active && (await step()));
       } while (again && active);
     })().finally(() => (converging = undefined));
     return converging;

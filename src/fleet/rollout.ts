@@ -14,6 +14,21 @@ import { asPlan, type RolloutPlan } from './plan.js';
 
 export const ROLLOUT_FORMAT = 1;
 
+/** `plugins`: a build the instances reload from. `hotfix`: a patch their hotfix engine applies. */
+export type ReleaseKind = 'plugins' | 'hotfix';
+
+/** A release by its id in the releases stream, and its version. */
+export interface ReleaseRef {
+  readonly id: string;
+  readonly version: string;
+}
+
+/** What an instance should run: a plugins release (null: the plugins it started with) and the hotfix releases applied on top, in order. */
+export interface DesiredState {
+  readonly plugins: string | null;
+  readonly patches: readonly string[];
+}
+
 /**
  * `rolling`: stages in progress. `complete`: every instance runs the release. `rolled-back`: the
  * gate failed, or an operator asked: every instance returns to the previous release. `aborted`: an
@@ -26,12 +41,17 @@ export interface RolloutState {
   /** The release rolled out (its id in the releases stream) and its version. */
   readonly releaseId: string;
   readonly version: string;
+  /** Absent in states of earlier hotswap versions: `plugins`. */
+  readonly kind: ReleaseKind;
   /**
-   * The release the instances ran before: what instances outside the stage keep, and what a
-   * rollback returns to. Null: the plugins each instance started with (no earlier release known).
+   * The plugins release the instances ran before: what instances outside the stage keep, and what
+   * a rollback returns to (a hotfix rollout keeps it everywhere). Null: the plugins each instance
+   * started with (no earlier release known).
    */
   readonly previousId: string | null;
   readonly previousVersion: string | null;
+  /** The hotfix releases applied before this rollout, in order: they stay applied. */
+  readonly patches: readonly ReleaseRef[];
   readonly plan: RolloutPlan;
   /** Index into `plan.stages`; -1 before the first stage's instances are chosen. */
   readonly stage: number;
@@ -57,33 +77,52 @@ export interface RolloutEntry {
   readonly state: RolloutState;
 }
 
-/** The release an instance should run: a release id, or null for the plugins it started with. */
-export function desiredRelease(state: RolloutState, instance: string): string | null {
-  if (state.phase === 'complete') return state.releaseId;
-  if (state.phase !== 'rolling') return state.previousId;
-  return state.admitted === 'all' || state.admitted.includes(instance) ? state.releaseId : state.previousId;
+/** Whether the rollout wants its release on `instance`. */
+function wantsRelease(state: RolloutState, instance: string): boolean {
+  if (state.phase === 'complete') return true;
+  if (state.phase !== 'rolling') return false;
+  return state.admitted === 'all' || state.admitted.includes(instance);
+}
+
+/** What the rollout wants `instance` to run. */
+export function desiredState(state: RolloutState, instance: string): DesiredState {
+  const wanted = wantsRelease(state, instance);
+  const patches = state.patches.map((p) => p.id);
+  if (state.kind === 'hotfix') return { plugins: state.previousId, patches: wanted ? [...patches, state.releaseId] : patches };
+  return { plugins: wanted ? state.releaseId : state.previousId, patches };
 }
 
 /**
- * The release that a rollout leaves as the service's stable one: what the next rollout starts from.
- * A rollout superseded at its last stage (every instance told to run it) leaves its release; one
- * superseded in a canary stage, or rolled back, leaves the release before it.
+ * What a rollout leaves as the service's stable state: what the next rollout starts from. A
+ * rollout superseded at its last stage (every instance told to run it) leaves its release; one
+ * superseded in a canary stage, or rolled back, leaves what was there before it.
  */
-export function stableRelease(state: RolloutState): { readonly id: string | null; readonly version: string | null } {
+export function stableState(state: RolloutState): { readonly plugins: ReleaseRef | null; readonly patches: readonly ReleaseRef[] } {
   const reachedAll = state.phase === 'complete' || (state.phase === 'rolling' && state.admitted === 'all');
-  return reachedAll ? { id: state.releaseId, version: state.version } : { id: state.previousId, version: state.previousVersion };
+  const before = state.previousId === null ? null : { id: state.previousId, version: state.previousVersion ?? state.previousId };
+  const release = { id: state.releaseId, version: state.version };
+  if (state.kind === 'hotfix') return { plugins: before, patches: reachedAll ? [...state.patches, release] : state.patches };
+  return { plugins: reachedAll ? release : before, patches: state.patches };
 }
 
 /** The state a new release's rollout starts in. Without canary stages, every instance is admitted at once. */
-export function startState(release: { id: string; version: string }, plan: RolloutPlan, before: RolloutState | undefined, by: string, now: number): RolloutState {
-  const stable = before === undefined ? { id: null, version: null } : stableRelease(before);
+export function startState(
+  release: { readonly id: string; readonly version: string; readonly kind: ReleaseKind },
+  plan: RolloutPlan,
+  before: RolloutState | undefined,
+  by: string,
+  now: number,
+): RolloutState {
+  const stable = before === undefined ? { plugins: null, patches: [] } : stableState(before);
   const allAtOnce = plan.stages.length === 1;
   return {
     format: ROLLOUT_FORMAT,
     releaseId: release.id,
     version: release.version,
-    previousId: stable.id,
-    previousVersion: stable.version,
+    kind: release.kind,
+    previousId: stable.plugins?.id ?? null,
+    previousVersion: stable.plugins?.version ?? null,
+    patches: stable.patches,
     plan,
     stage: allAtOnce ? 0 : -1,
     admitted: allAtOnce ? 'all' : [],
@@ -119,7 +158,13 @@ export function readRolloutEntry(id: string, fields: readonly string[]): Rollout
   const admitted = value['admitted'];
   if (admitted !== 'all' && !(Array.isArray(admitted) && admitted.every((a) => typeof a === 'string'))) throw invalid('its admitted instances are not a list');
   if (typeof value['stage'] !== 'number') throw invalid('its stage is not a number');
-  return { id, state: value as unknown as RolloutState };
+  const kind = value['kind'] ?? 'plugins';
+  if (kind !== 'plugins' && kind !== 'hotfix') throw invalid(`its kind is ${JSON.stringify(kind)}`);
+  const patches = value['patches'] ?? [];
+  if (!Array.isArray(patches) || !patches.every((p: Partial<ReleaseRef> | null) => typeof p?.id === 'string' && typeof p.version === 'string')) {
+    throw invalid('its patches are not a list of releases');
+  }
+  return { id, state: { ...(value as unknown as RolloutState), kind, patches: patches as ReleaseRef[] } };
 }
 
 /** The service's rollout now, if a release was ever published. */

@@ -5,9 +5,9 @@
  * wants of it) or unreachable (silent for longer than a heartbeat allows).
  */
 import type { Redis } from 'ioredis';
-import { isLive, parseInstances, type InstanceState } from './instance-state.js';
+import { isLive, parseInstances, runsDesired, type InstanceState } from './instance-state.js';
 import { serviceKeys } from './keys.js';
-import { desiredRelease, readRollout, type RolloutState } from './rollout.js';
+import { desiredState, readRollout, type RolloutState } from './rollout.js';
 
 export interface FleetInstanceStatus extends InstanceState {
   /** Silent for too long (dead, or cut off from Redis), and not left. */
@@ -30,7 +30,7 @@ export async function readFleetStatus(redis: Redis, service: string, now = Date.
   const instances = parseInstances(hash).map((i) => ({
     ...i,
     unreachable: i.state !== 'left' && !isLive(i, now),
-    behind: rollout !== undefined && i.state !== 'left' && desiredRelease(rollout.state, i.instance) !== (i.runningId ?? null),
+    behind: rollout !== undefined && i.state !== 'left' && !runsDesired(i, desiredState(rollout.state, i.instance)),
   }));
   return { service, rollout: rollout === undefined ? null : { ...rollout.state, id: rollout.id }, driver, instances };
 }
@@ -39,8 +39,8 @@ const percent = (fraction: number): string => `${Math.round(fraction * 1000) / 1
 
 /** The rollout in one line: release, phase, stage, bake. */
 function rolloutLine(r: RolloutState & { id: string }, now: number): string {
-  const from = r.previousVersion ?? 'the start plugins';
-  const head = `release ${r.version} (${r.id}), from ${from}: ${r.phase}`;
+  const from = `${r.previousVersion ?? 'the start plugins'}${r.patches.map((p) => ` + ${p.version}`).join('')}`;
+  const head = `${r.kind === 'hotfix' ? 'hotfix' : 'release'} ${r.version} (${r.id}), on ${from}: ${r.phase}`;
   if (r.phase !== 'rolling') return `${head}${r.reason === null ? '' : ` (${r.reason})`}`;
   const stages = r.plan.stages.map(percent).join(' → ');
   const stage = r.stage === -1 ? 'choosing the first stage' : `stage ${r.stage + 1} of ${r.plan.stages.length} (${stages})`;
@@ -57,7 +57,7 @@ export function formatFleetStatus(status: FleetStatus, now = Date.now()): string
     const flags = `${i.behind ? ' (behind)' : ''}${i.health.ok ? '' : ` unhealthy${i.health.reason === undefined ? '' : `: ${i.health.reason}`}`}`;
     const errors = i.calls.total === 0 ? 'no calls' : `${percent(i.calls.failed / i.calls.total)} errors of ${i.calls.total} calls`;
     const refusal = i.state === 'refused' ? `  refused ${i.release ?? '?'}: ${i.code ?? 'error'}: ${i.message ?? ''}` : '';
-    lines.push(`  ${i.instance}  ${state}${flags}  runs ${i.runningVersion ?? '-'}  generation ${i.generation ?? '-'}  ${errors}${refusal}`);
+    lines.push(`  ${i.instance}  ${state}${flags}  runs ${i.runningVersion ?? '-'}${i.patches.map((p) => ` + ${p.version}`).join('')}  generation ${i.generation ?? '-'}  ${errors}${refusal}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -45,7 +45,8 @@ export function steer(state: RolloutState, reports: readonly InstanceState[], no
   if (refusal !== undefined) {
     return rollBack(`${refusal.instance} refused ${state.version}: ${refusal.code ?? 'error'}${refusal.message === undefined ? '' : `: ${refusal.message}`}`);
   }
-  const runsRelease = (r: InstanceState): boolean => r.runningId === state.releaseId;
+  const runsRelease = (r: InstanceState): boolean =>
+    state.kind === 'hotfix' ? r.patches.some((p) => p.id === state.releaseId) : r.runningId === state.releaseId;
   if (!inStage.every(runsRelease)) return undefined;
   if (state.bakeStartedAt === null) {
     const baseline: Record<string, CallCounts> = {};

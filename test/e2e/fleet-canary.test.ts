@@ -66,7 +66,7 @@ test('a canary stage first, then every instance; the instances carry the rollout
   assert.ok(everyone.instances.find((i) => i.instance === driverName)?.unreachable, 'the killed instance shows as unreachable');
 
   const text = await cli('rollout', 'status', '--service', service);
-  assert.match(text.stdout, new RegExp(`^${service}: release r2 \\(.*\\), from the start plugins: complete$`, 'm'));
+  assert.match(text.stdout, new RegExp(`^${service}: release r2 \\(.*\\), on the start plugins: complete$`, 'm'));
 });
 
 test('a canary whose calls fail is rolled back on every instance by the health gate, with the reason in the status', { timeout: TEST_MS }, async (t) => {

@@ -12,10 +12,13 @@ import { LIVE_MS, type InstanceState } from '../../src/fleet/instance-state.js';
 import { serviceKeys } from '../../src/fleet/keys.js';
 import { operate, operateRollout } from '../../src/fleet/operate.js';
 import { ALL_AT_ONCE, planFrom, type RolloutPlan } from '../../src/fleet/plan.js';
-import { desiredRelease, readRollout, startState, updateRollout, type RolloutState } from '../../src/fleet/rollout.js';
+import { desiredState, readRollout, startState, updateRollout, type RolloutState } from '../../src/fleet/rollout.js';
 import { steer } from '../../src/fleet/steer.js';
 
 const NOW = 1_000_000;
+
+/** The plugins release the rollout wants of `instance`. */
+const desiredRelease = (state: RolloutState, instance: string): string | null => desiredState(state, instance).plugins;
 
 function instance(name: string, change: Partial<InstanceState> = {}): InstanceState {
   return {
@@ -27,6 +30,7 @@ function instance(name: string, change: Partial<InstanceState> = {}): InstanceSt
     releaseId: 'r1',
     runningId: 'r1',
     runningVersion: 'v1',
+    patches: [],
     generation: 1,
     at: '',
     calls: { total: 0, failed: 0 },
@@ -37,8 +41,8 @@ function instance(name: string, change: Partial<InstanceState> = {}): InstanceSt
 }
 
 const canary: RolloutPlan = { stages: [0.25, 1], bakeMs: 1000, maxErrorRate: 0.01 };
-const before: RolloutState = { ...startState({ id: 'r1', version: 'v1' }, ALL_AT_ONCE, undefined, 'ci', 0), phase: 'complete' };
-const rollout = startState({ id: 'r2', version: 'v2' }, canary, before, 'ci', NOW);
+const before: RolloutState = { ...startState({ id: 'r1', version: 'v1', kind: 'plugins' }, ALL_AT_ONCE, undefined, 'ci', 0), phase: 'complete' };
+const rollout = startState({ id: 'r2', version: 'v2', kind: 'plugins' }, canary, before, 'ci', NOW);
 const fleet = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((name) => instance(name));
 
 /** The fleet with the rollout's admitted instances running r2 (with `change` on them). */
@@ -171,12 +175,37 @@ describe('steering a rollout', () => {
 describe('the release a rollout starts from', () => {
   it('is the release before a canary stage or a rollback, and the superseded release once everyone was told to run it', () => {
     const first = steer(rollout, fleet, NOW, 'a') as RolloutState;
-    assert.equal(startState({ id: 'r3', version: 'v3' }, ALL_AT_ONCE, first, 'ci', NOW).previousId, 'r1', 'r2 was a canary');
+    assert.equal(startState({ id: 'r3', version: 'v3', kind: 'plugins' }, ALL_AT_ONCE, first, 'ci', NOW).previousId, 'r1', 'r2 was a canary');
     const everyone = { ...first, stage: 1, admitted: 'all' as const };
-    assert.equal(startState({ id: 'r3', version: 'v3' }, ALL_AT_ONCE, everyone, 'ci', NOW).previousId, 'r2', 'r2 was going to everyone');
+    assert.equal(startState({ id: 'r3', version: 'v3', kind: 'plugins' }, ALL_AT_ONCE, everyone, 'ci', NOW).previousId, 'r2', 'r2 was going to everyone');
     const back = { ...everyone, phase: 'rolled-back' as const };
-    assert.equal(startState({ id: 'r3', version: 'v3' }, ALL_AT_ONCE, back, 'ci', NOW).previousVersion, 'v1');
-    assert.equal(startState({ id: 'r1', version: 'v1' }, ALL_AT_ONCE, undefined, 'ci', NOW).previousId, null, 'the first release: the start plugins');
+    assert.equal(startState({ id: 'r3', version: 'v3', kind: 'plugins' }, ALL_AT_ONCE, back, 'ci', NOW).previousVersion, 'v1');
+    assert.equal(startState({ id: 'r1', version: 'v1', kind: 'plugins' }, ALL_AT_ONCE, undefined, 'ci', NOW).previousId, null, 'the first release: the start plugins');
+  });
+});
+
+describe('hotfix rollouts', () => {
+  const patched = startState({ id: 'h1', version: 'fix-1', kind: 'hotfix' }, canary, before, 'ci', NOW);
+
+  it('keep the plugins release everywhere and add the patch on the admitted instances only', () => {
+    const first = steer(patched, fleet, NOW, 'a') as RolloutState;
+    const admitted = first.admitted as string[];
+    assert.deepEqual(desiredState(first, admitted[0] ?? ''), { plugins: 'r1', patches: ['h1'] });
+    assert.deepEqual(desiredState(first, 'other'), { plugins: 'r1', patches: [] });
+    // An instance runs a hotfix release once the patch is in its list, whatever plugins it runs.
+    const patch = (i: InstanceState): InstanceState => (admitted.includes(i.instance) ? { ...i, patches: [{ id: 'h1', version: 'fix-1' }] } : i);
+    assert.equal(steer(first, fleet.map((i) => (i.instance === admitted[0] ? patch(i) : i)), NOW + 10, 'a'), undefined, 'one of two: waits');
+    assert.equal(steer(first, fleet.map(patch), NOW + 10, 'a')?.bakeStartedAt, NOW + 10, 'the stage runs it: the bake starts');
+  });
+
+  it('leave a patch that reached every instance to the next rollout, and take it back with a rollback', () => {
+    const done = { ...patched, phase: 'complete' as const };
+    const next = startState({ id: 'r3', version: 'v3', kind: 'plugins' }, ALL_AT_ONCE, done, 'ci', NOW);
+    assert.deepEqual(next.patches, [{ id: 'h1', version: 'fix-1' }]);
+    assert.deepEqual(desiredState(next, 'a'), { plugins: 'r3', patches: ['h1'] });
+    const back = operate(done, 'rollback', 'ops', NOW) as RolloutState;
+    assert.deepEqual(desiredState(back, 'a'), { plugins: 'r1', patches: [] });
+    assert.deepEqual(startState({ id: 'r3', version: 'v3', kind: 'plugins' }, ALL_AT_ONCE, back, 'ci', NOW).patches, []);
   });
 });
 
