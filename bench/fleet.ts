@@ -38,6 +38,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { manifestFileName } from '../src/artifact/manifest.js';
+import { DRIVE_MS } from '../src/fleet/driver.js';
+import { HEARTBEAT_MS } from '../src/fleet/instance-state.js';
 import { serviceKeys } from '../src/fleet/keys.js';
 import { planFrom } from '../src/fleet/plan.js';
 import { publishRelease } from '../src/fleet/release.js';
@@ -93,6 +95,10 @@ async function rolloutHistory(redis: Redis, service: string): Promise<RolloutSta
 
 interface Canary {
   readonly instances: readonly string[];
+  /** From the start of the publish: the driver chose the canary, the canary ran the release, the bake started (the gate's baseline). */
+  readonly chosenMs: number;
+  readonly runsMs: number;
+  readonly bakeMs: number;
   readonly gateMs: number;
   readonly backMs: number;
   readonly counts: LoadCounts;
@@ -103,10 +109,18 @@ interface Canary {
   readonly reason: string;
 }
 
-/** Processes before and after, matched by pid, and the sum of their request counters. */
-function survival(before: readonly ProcessState[], after: readonly ProcessState[]): { kept: number; servedBefore: number; servedAfter: number } {
+/**
+ * A row of the state table: the processes before the first deploy and after the last (matched by
+ * pid), the requests the load had answered by then (every request to `/` comes from the load), and
+ * the sum of the counters the processes keep in memory.
+ */
+function survivalRow(name: string, before: readonly ProcessState[], after: readonly ProcessState[], load: LoadCounts): string[] {
   const pids = new Set(before.map((p) => p.pid));
-  return { kept: after.filter((p) => pids.has(p.pid)).length, servedBefore: sum(before.map((p) => p.served)), servedAfter: sum(after.map((p) => p.served)) };
+  const kept = after.filter((p) => pids.has(p.pid)).length;
+  const answered = load.requests - load.other;
+  const counted = sum(after.map((p) => p.served));
+  const verdict = counted === answered ? 'every request counted: kept' : kept === 0 ? 'only since the last deploy: new processes counting from 0' : 'partly lost';
+  return [name, String(before.length), `${kept} of ${after.length}`, String(answered), `${counted} (${verdict})`];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hotswap-bench-fleet-'));
@@ -172,14 +186,19 @@ try {
     const brokenDir = await buildDir(`broken-${r}`, RELEASES + 1 + r, true);
     const countsBefore = load.counts();
     const errorsBefore = load.pluginErrorsByTarget();
-    // The instances that ran something else than the good release: the broken one.
+    // The instances that ran something else than the good release: the broken one; and when the first did.
     const ranBroken = new Set<number>();
+    let runsAt = Number.NaN;
     const publishedAt = Date.now();
     // Done once an instance ran the broken release and every instance runs the good one again.
     const back = fleet.waitFor(
       `broken release ${r} rolled back`,
       () => {
-        for (const [i, id] of fleet.running.entries()) if (id !== good.id) ranBroken.add(i);
+        for (const [i, id] of fleet.running.entries()) {
+          if (id === good.id || ranBroken.has(i)) continue;
+          ranBroken.add(i);
+          if (Number.isNaN(runsAt)) runsAt = fleet.changedAt[i] ?? Number.NaN;
+        }
         return ranBroken.size > 0 && fleet.running.every((id) => id === good.id);
       },
       CANARY_PLAN.bakeMs + 30_000,
@@ -190,8 +209,10 @@ try {
       throw new Error(`${String(error)}; the rollout's states: ${history.map((s) => `${s.phase} stage ${s.stage} admitted ${JSON.stringify(s.admitted)} ${s.reason ?? ''}`).join(' | ')}`);
     });
     const backAt = Math.max(...[...ranBroken].map((i) => fleet.changedAt[i] ?? 0));
-    const rolledBack = (await rolloutHistory(redis, service)).find((s) => s.releaseId === brokenId && s.phase === 'rolled-back');
-    if (rolledBack === undefined) throw new Error(`broken release ${r}: every instance is back on ${goodVersion}, but the rollout has no rolled-back state`);
+    const history = (await rolloutHistory(redis, service)).filter((s) => s.releaseId === brokenId);
+    const rolledBack = history.find((s) => s.phase === 'rolled-back');
+    const chosen = history.find((s) => s.stage === 0);
+    if (rolledBack === undefined || chosen === undefined) throw new Error(`broken release ${r}: every instance is back on ${goodVersion}, but the rollout has no rolled-back state`);
     // Requests still in flight at the rollback are counted with it.
     await delay(PAUSE_MS);
     const counts = countsBetween(countsBefore, load.counts());
@@ -199,6 +220,9 @@ try {
     const canaryErrors = sum(errors.filter((_, i) => ranBroken.has(i)));
     canaries.push({
       instances: [...ranBroken].map((i) => `i${i}`),
+      chosenMs: chosen.updatedAt - publishedAt,
+      runsMs: runsAt - publishedAt,
+      bakeMs: (rolledBack.bakeStartedAt ?? Number.NaN) - publishedAt,
       gateMs: rolledBack.updatedAt - publishedAt,
       backMs: backAt - rolledBack.updatedAt,
       counts,
@@ -207,9 +231,10 @@ try {
       reason: rolledBack.reason ?? '',
     });
   }
-  const processesAfter = await fleet.states();
   await load.stop();
+  const hotswapLoad = load.counts();
   load = undefined;
+  const processesAfter = await fleet.states();
   await fleet.stop();
   hosts = undefined;
 
@@ -223,6 +248,7 @@ try {
       `Redis at ${REDIS_SHOWN}; ${LOAD_NOTE}; the server answers 500 when the plugin function throws`,
       'gate failed: the `updatedAt` of the rolled-back state the driver wrote; back: the last instance of the canary reporting the good release applied (timestamped as its line arrives, same clock)',
       `canaries: ${canaries.map((c) => c.instances.join('+')).join(', ')}; first gate verdict: ${canaries[0]?.reason ?? '-'}`,
+      `p50 from the publish: canary chosen ${ms(quantile(canaries.map((c) => c.chosenMs), 0.5))} ms, canary runs the broken release ${ms(quantile(canaries.map((c) => c.runsMs), 0.5))} ms, bake started (the gate's baseline) ${ms(quantile(canaries.map((c) => c.bakeMs), 0.5))} ms, gate failed ${ms(quantile(gate, 0.5))} ms; the driver steers every ${DRIVE_MS} ms, instances report their call counts every ${HEARTBEAT_MS} ms`,
       goalLine('rolled back everywhere', Math.max(...backs) <= ROLLBACK_GOAL_MS, `max ${ms(Math.max(...backs))} ms after the gate failed`, `≤ ${ROLLBACK_GOAL_MS / 1000} s after the gate fails`),
     ],
     ['publish → gate failed p50 / max ms', 'gate failed → all back p50 / max ms', 'publish → all back p50 / max ms', 'requests', "failed: the canary's own (500)", 'failed otherwise'],
@@ -255,15 +281,13 @@ try {
     [[ms(quantile(pm2.reloadMs, 0.5)), ms(Math.max(...pm2.reloadMs)), String(pm2.counts.requests), String(failedOf(pm2.counts))]],
   );
 
-  const kept = survival(processesBefore, processesAfter);
-  const pm2Kept = survival(pm2.before, pm2.after);
   printTable(
     'state in process memory through deploys: a request counter each process keeps',
-    ['before: under load, before the first deploy; after: after the last one'],
-    ['', 'processes', 'same process after', 'requests counted, sum before → after'],
+    ['processes: under load, before the first deploy; after: once the load stopped, after the last deploy; answered: every request to `/` the load got an answer to'],
+    ['', 'processes', 'same process after', 'requests answered', 'sum of the counters after'],
     [
-      [`hotswap: ${RELEASES + 1} releases, ${CANARIES} rolled-back canaries`, String(processesBefore.length), `${kept.kept} of ${processesAfter.length}`, `${kept.servedBefore} → ${kept.servedAfter}${kept.servedAfter >= kept.servedBefore ? ' (kept)' : ''}`],
-      [`pm2: ${PM2_RELOADS} reloads`, String(pm2.before.length), `${pm2Kept.kept} of ${pm2.after.length}`, `${pm2Kept.servedBefore} → ${pm2Kept.servedAfter}${pm2Kept.kept === 0 ? ' (new workers, counting from 0)' : ''}`],
+      survivalRow(`hotswap: ${RELEASES + 1} releases, ${CANARIES} rolled-back canaries`, processesBefore, processesAfter, hotswapLoad),
+      survivalRow(`pm2: ${PM2_RELOADS} reloads`, pm2.before, pm2.after, pm2.total),
     ],
   );
 

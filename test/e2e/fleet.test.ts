@@ -2,10 +2,12 @@
  * A fleet through a real Redis server (REDIS_URL, default redis://127.0.0.1:6379): host processes
  * join a service, `hotswap publish` releases a build once and every instance applies it in place;
  * a blob changed in Redis is refused by every instance while the release before keeps serving; an
- * instance that starts later catches up with the current release before it serves.
+ * instance that starts later catches up with the current release before it serves; Redis restarted
+ * under the fleet; node:cluster workers as instances of their own.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -14,7 +16,7 @@ import { run } from '../../examples/shared/processes.js';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
 import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
-import { fleetFixture, type Host } from '../helpers/fleet-hosts.js';
+import { fleetFixture, Host } from '../helpers/fleet-hosts.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
 import { TEST_MS } from '../helpers/timeout.js';
 
@@ -116,4 +118,63 @@ test('the demo (npm run demo:fleet) exits 0', { timeout: TEST_MS }, async () => 
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /^OK: /m);
   assert.match(result.stdout, /us-1 {2}applied {2}runs v2 /);
+});
+
+/** A node:cluster whose workers each join the service as an instance of their own (`w<worker id>`); a worker killed hard is forked again. */
+const CLUSTER = `
+import cluster from 'node:cluster';
+import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+import { joinFleet } from ${JSON.stringify(new URL('../../src/fleet/index.js', import.meta.url).href)};
+const [pluginDir, service] = process.argv.slice(2);
+if (cluster.isPrimary) {
+  cluster.fork();
+  cluster.fork();
+  cluster.on('exit', (worker, code, signal) => { if (signal === 'SIGKILL') cluster.fork(); });
+  process.stdin.setEncoding('utf8').on('data', () => { for (const worker of Object.values(cluster.workers)) worker?.send('ask'); });
+  process.on('SIGTERM', () => { for (const worker of Object.values(cluster.workers)) worker?.kill('SIGTERM'); cluster.on('exit', () => { if (Object.keys(cluster.workers).length === 0) process.exit(0); }); });
+} else {
+  const name = 'w' + cluster.worker.id;
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const manager = new PluginManager({ pluginDir, logger: silent, freeDelay: 0 });
+  const loaded = await manager.load();
+  if (!loaded.ok) throw loaded.error;
+  const member = await joinFleet({ redis: process.env.FLEET_REDIS, service, manager, instanceId: name,
+    onState: (s) => process.stdout.write('state ' + name + ' ' + s.state + ' ' + (s.release ?? '-') + '\\n') });
+  process.stdout.write('ready ' + name + ' ' + process.pid + '\\n');
+  process.on('message', () => process.stdout.write('answer ' + name + ' ' + manager.invoke('p', 'version') + '\\n'));
+  process.on('SIGTERM', async () => { await member.leave(); await manager.close(); process.exit(0); });
+}
+`;
+
+test('node:cluster: every worker is an instance of its own; a worker forked again catches up before it serves', { timeout: TEST_MS }, async (t) => {
+  const { tmp, service, blobs, build, cli, watch } = fleetFixture(t, REDIS_URL);
+  const redis = new Redis(REDIS_URL);
+  t.after(async () => {
+    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
+    redis.disconnect();
+  });
+  writeFileSync(join(tmp.path, 'cluster.mjs'), CLUSTER);
+  const env = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: REDIS_URL };
+  const primary = new Host('cluster', spawn(process.execPath, ['cluster.mjs', await build('v1'), service], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] }));
+  t.after(() => {
+    primary.child.kill('SIGTERM');
+    return new Promise((resolve) => primary.child.once('exit', resolve));
+  });
+  const pids = new Map<string, number>();
+  for (let i = 0; i < 2; i++) {
+    const [, name, pid] = await primary.next(/ready (w\d) (\d+)\n/);
+    pids.set(name ?? '', Number(pid));
+  }
+  assert.deepEqual([...pids.keys()].sort(), ['w1', 'w2']);
+
+  assert.equal((await cli('publish', '--service', service, '--version', 'r2', await build('v2'))).code, 0);
+  await watch().until('r2 on both workers', (s) => s.rollout?.phase === 'complete' && ['w1', 'w2'].every((w) => s.instances.find((i) => i.instance === w)?.runningVersion === 'r2'));
+
+  // A worker killed hard: the primary forks another, which applies r2 before it says it is ready.
+  process.kill(pids.get('w1') ?? 0, 'SIGKILL');
+  await primary.next(/state w3 applied r2\n(?:.*\n)*?ready w3 /);
+  const asked = primary.next(/answer (w\d) (\S+)\n(?:.*\n)*?answer (w\d) (\S+)\n/);
+  primary.child.stdin?.write('?\n');
+  const answer = await asked;
+  assert.deepEqual([`${answer[1] ?? ''} ${answer[2] ?? ''}`, `${answer[3] ?? ''} ${answer[4] ?? ''}`].sort(), ['w2 v2', 'w3 v2']);
 });

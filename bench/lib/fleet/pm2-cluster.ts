@@ -26,6 +26,8 @@ export interface Pm2Run {
   readonly reloadMs: readonly number[];
   /** The load during the reloads (from just before the first to `pauseMs` after the last). */
   readonly counts: LoadCounts;
+  /** The load over the whole run, from the workers' start. */
+  readonly total: LoadCounts;
   readonly lastOther: string | undefined;
   /** The workers before the first reload and after the last: pid and request counter. */
   readonly before: readonly ProcessState[];
@@ -134,9 +136,10 @@ export async function runPm2Cluster(options: {
     await delay(options.pauseMs);
     const counts = countsBetween(first, load.counts());
     await load.stop();
+    const total = load.counts();
     const after = await workerStates(port, options.workers, 30_000);
     const answer = (await ask(port, '/')).body;
-    return { port, reloadMs, counts, lastOther: load.lastOther, before, after, answer };
+    return { port, reloadMs, counts, total, lastOther: load.lastOther, before, after, answer };
   } finally {
     await load.stop();
     // Only with a daemon to end: `pm2 kill` with none would start one first.
