@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { RolloutAction } from '../fleet/operate.js';
+import { describe } from '../errors.js';
 import { requireDirectory } from '../inputs.js';
 
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
@@ -21,6 +22,8 @@ interface RedisOptions {
 async function withRedis<T>(url: string, work: (redis: import('ioredis').Redis) => Promise<T>): Promise<T> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  // Failures reach the commands as rejections; ioredis's own error events would only be noise.
+  redis.on('error', () => undefined);
   try {
     await redis.connect();
     return await work(redis);
@@ -96,12 +99,18 @@ export function registerFleetCommands(program: Command): void {
         process.once('SIGTERM', () => (stop = true));
         let shown = '';
         while (!stop) {
-          const status = await readFleetStatus(redis, options.service);
-          // Heartbeats change every read: what is compared is the status without them.
-          const key = JSON.stringify({ ...status, instances: status.instances.map(({ heartbeatAt: _h, ...rest }) => rest) });
-          if (key !== shown) {
-            shown = key;
-            process.stdout.write(options.json ? render(status) : `\n${new Date().toISOString()}\n${render(status)}`);
+          try {
+            const status = await readFleetStatus(redis, options.service);
+            // Heartbeats change every read: what is compared is the status without them.
+            const key = JSON.stringify({ ...status, instances: status.instances.map(({ heartbeatAt: _h, ...rest }) => rest) });
+            if (key !== shown) {
+              shown = key;
+              process.stdout.write(options.json ? render(status) : `\n${new Date().toISOString()}\n${render(status)}`);
+            }
+          } catch (error) {
+            // Redis down: said once, then read again until it is back (ioredis reconnects meanwhile).
+            if (shown !== 'unreachable') process.stderr.write(`${new Date().toISOString()} Redis unreachable, still watching: ${describe(error)}\n`);
+            shown = 'unreachable';
           }
           await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
         }

@@ -12,7 +12,8 @@
  * A release that cannot be applied (a blob changed in Redis, a bad signature, a hook that throws)
  * is refused and reported by the instance; the instance keeps serving what it ran, and its next
  * reload reads the plugin directory it read before. While Redis is down the instance serves on and
- * retries; it converges on the rollout when Redis is back.
+ * retries; it converges on the rollout when Redis is back. If Redis came back without the service's
+ * data, the instances that run its stable release record it again (rerecord.ts).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -31,7 +32,8 @@ import { HEARTBEAT_MS, type InstanceHealth, type InstanceState } from './instanc
 import { serviceKeys } from './keys.js';
 import { releaseById, type PublishedRelease } from './release.js';
 import { InstancePatches } from './patches.js';
-import { desiredState, readRollout, readRolloutEntry, type ReleaseRef, type RolloutEntry } from './rollout.js';
+import { rerecord } from './rerecord.js';
+import { desiredState, readRollout, readRolloutEntry, stableState, type ReleaseRef, type RolloutEntry } from './rollout.js';
 
 export type { InstanceState } from './instance-state.js';
 
@@ -285,12 +287,35 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     await converge();
   };
 
+  /**
+   * Redis lost the service's data (restarted empty, flushed) while this instance runs the stable
+   * state of the last rollout it saw: it records that state again (rerecord.ts).
+   */
+  let healing = false;
+  const healIfLost = async (): Promise<void> => {
+    if (latest === undefined || healing) return;
+    healing = true;
+    try {
+      if ((await redis.exists(keys.rollout)) !== 0) return;
+      const stable = stableState(latest.state);
+      const runsStable = (stable.plugins?.id ?? null) === (running?.id ?? null) && stable.patches.map((p) => p.id).join() === patches.applied.map((p) => p.id).join();
+      if (!runsStable) return;
+      const plugins = running === undefined ? undefined : { release: running, dir: releaseDir(running.id) };
+      await rerecord(redis, service, { plugins, patches: patches.held() }, instanceId);
+    } catch {
+      // Redis down again, or an artifact gone: the next heartbeat tries again.
+    } finally {
+      healing = false;
+    }
+  };
+
   await report(last);
   const heartbeat = setInterval(() => {
-    void askHealth(options.health).then((answer) => {
+    void askHealth(options.health).then(async (answer) => {
       health = answer;
-      if (active) return write(record());
-      return undefined;
+      if (!active) return;
+      await write(record());
+      await healIfLost();
     });
   }, HEARTBEAT_MS);
   heartbeat.unref();

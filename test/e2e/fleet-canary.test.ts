@@ -7,22 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
-import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
 import { fleetFixture, type Host } from '../helpers/fleet-hosts.js';
 import { TEST_MS } from '../helpers/timeout.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-/** Removes the service's keys and the test's blobs from Redis when the test ends. */
-function forgetAfter(t: { after(fn: () => unknown): void }, service: string, blobs: readonly string[]): void {
-  t.after(async () => {
-    const redis = new Redis(REDIS_URL);
-    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
-    redis.disconnect();
-  });
-}
 
 /** The instances of `status` that run `version`. */
 const running = (status: FleetStatus, version: string): string[] => status.instances.filter((i) => i.runningVersion === version && i.state !== 'left').map((i) => i.instance);
@@ -32,8 +21,7 @@ async function answers(hosts: readonly Host[]): Promise<Record<string, string>> 
 }
 
 test('a canary stage first, then every instance; the instances carry the rollout on after the CLI exited and after its driver was killed', { timeout: TEST_MS }, async (t) => {
-  const { service, blobs, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
-  forgetAfter(t, service, blobs);
+  const { service, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
   const v1 = await build('v1');
   const hosts = ['a', 'b', 'c', 'd'].map((name) => start(name, v1));
   await Promise.all(hosts.map((host) => host.next(/ready\n/)));
@@ -70,8 +58,7 @@ test('a canary stage first, then every instance; the instances carry the rollout
 });
 
 test('a canary whose calls fail is rolled back on every instance by the health gate, with the reason in the status', { timeout: TEST_MS }, async (t) => {
-  const { service, blobs, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
-  forgetAfter(t, service, blobs);
+  const { service, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
   const v1 = await build('v1');
   const hosts = ['a', 'b', 'c', 'd'].map((name) => start(name, v1));
   await Promise.all(hosts.map((host) => host.next(/ready\n/)));
@@ -97,8 +84,7 @@ test('a canary whose calls fail is rolled back on every instance by the health g
 });
 
 test('rollout pause, resume, abort and rollback from the CLI', { timeout: TEST_MS }, async (t) => {
-  const { service, blobs, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
-  forgetAfter(t, service, blobs);
+  const { service, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
   const v1 = await build('v1');
   const hosts = ['a', 'b'].map((name) => start(name, v1));
   await Promise.all(hosts.map((host) => host.next(/ready\n/)));

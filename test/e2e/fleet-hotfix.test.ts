@@ -7,16 +7,13 @@
  * before it serves; an instance without a hotfix engine refuses a patch, which rolls it back.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
-import { fleetFixture, Host } from '../helpers/fleet-hosts.js';
+import { fleetFixture, type Host } from '../helpers/fleet-hosts.js';
 import { TEST_MS } from '../helpers/timeout.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -52,37 +49,24 @@ const running = (status: FleetStatus, plugins: string, patches: string): string[
   status.instances.filter((i) => i.state !== 'left' && i.runningVersion === plugins && i.patches.map((p) => p.version).join(',') === patches).map((i) => i.instance);
 
 test('hotfix releases: a patch applied by every instance in place, kept across plugin releases, reverted by the gate on its canary, caught up by a late instance, refused without an engine', { timeout: TEST_MS }, async (t) => {
-  const { tmp, service, blobs, build, cli, watch } = fleetFixture(t, REDIS_URL);
+  const { tmp, service, blobs, build, cli, start: startHost, watch } = fleetFixture(t, REDIS_URL);
   const appFile = join(tmp.path, 'app.mjs');
   writeFileSync(appFile, APP);
   writeFileSync(join(tmp.path, 'hotfix-host.mjs'), HOST);
-  const patches: string[] = [];
   /** A patch of greet's body, built against `base` (the source that runs when it applies). */
   const patchFile = (version: string, body: string, base = APP): string => {
     const source = APP.replace("return 'hello';", body);
     const file = join(tmp.path, `${version}.json`);
     const patch = { version, files: [{ file: appFile, baseHash: createHash('sha256').update(base).digest('hex'), source }] };
     writeFileSync(file, JSON.stringify(patch));
-    patches.push(createHash('sha256').update(JSON.stringify(patch)).digest('hex'));
+    blobs.push(createHash('sha256').update(JSON.stringify(patch)).digest('hex'));
     return file;
   };
-  t.after(async () => {
-    const redis = new Redis(REDIS_URL);
-    await redis.del(...Object.values(serviceKeys(service)), ...[...blobs, ...patches].flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
-    redis.disconnect();
-  });
-  const hosts: Host[] = [];
-  t.after(() => {
-    for (const host of hosts) host.child.kill('SIGKILL');
-  });
   const start = (name: string, pluginDir: string, env: NodeJS.ProcessEnv = {}): Host => {
-    const full: NodeJS.ProcessEnv = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: REDIS_URL, ...env };
+    const full: NodeJS.ProcessEnv = { ...process.env, ...env };
     delete full['HOTSWAP_REDIRECT'];
     delete full['NODE_OPTIONS'];
-    const child = spawn(process.execPath, ['--import', REGISTER, 'hotfix-host.mjs', pluginDir, service, name], { cwd: tmp.path, env: full, stdio: ['pipe', 'pipe', 'inherit'] });
-    const host = new Host(name, child);
-    hosts.push(host);
-    return host;
+    return startHost(name, pluginDir, { script: 'hotfix-host.mjs', nodeArgs: ['--import', REGISTER], env: full });
   };
   const answers = async (of: readonly Host[]): Promise<string[]> => Promise.all(of.map((host) => host.answer()));
 

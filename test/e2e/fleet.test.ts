@@ -6,7 +6,6 @@
  * under the fleet; node:cluster workers as instances of their own.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +15,16 @@ import { run } from '../../examples/shared/processes.js';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
 import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
-import { fleetFixture, Host } from '../helpers/fleet-hosts.js';
+import { fleetFixture, type Host } from '../helpers/fleet-hosts.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
 import { TEST_MS } from '../helpers/timeout.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late or restarted instance catches up', { timeout: TEST_MS }, async (t) => {
-  const { service, blobs, build, cli, start } = fleetFixture(t, REDIS_URL);
+  const { service, build, cli, start } = fleetFixture(t, REDIS_URL);
   const redis = new Redis(REDIS_URL);
-  t.after(async () => {
-    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
-    redis.disconnect();
-  });
+  t.after(() => redis.disconnect());
   const v1 = await build('v1');
   const first = ['a', 'b', 'c', 'd'].map((name) => start(name, v1));
   await Promise.all(first.map((host) => host.next(/ready\n/)));
@@ -91,26 +87,39 @@ test('a release published once is applied in place by every instance; a changed 
   assert.equal(left.instances.find((i) => i.instance === 'e')?.state, 'left');
 });
 
-test('Redis going down leaves every instance serving; when it is back, they take the next release', { timeout: TEST_MS }, async (t) => {
+test('Redis restarted empty in the middle of a canary: every instance serves on, the stable release is recorded again from the instances, the canary returns to it, and the next release reaches all', { timeout: TEST_MS }, async (t) => {
   const redis = await startPrivateRedis();
   t.after(() => redis.stop());
-  const { service, build, cli, start } = fleetFixture(t, redis.url);
+  const { service, build, cli, start, watch } = fleetFixture(t, redis.url);
   const v1 = await build('v1');
-  const hosts = ['a', 'b'].map((name) => start(name, v1));
+  const hosts = ['a', 'b', 'c'].map((name) => start(name, v1));
   await Promise.all(hosts.map((host) => host.next(/ready\n/)));
-  assert.equal((await cli('publish', '--service', service, '--version', 'r2', await build('v2'))).code, 0);
-  await Promise.all(hosts.map((host) => host.next(/state applied r2/)));
+  assert.equal((await cli('publish', '--service', service, '--version', 'r1', v1)).code, 0);
+  await Promise.all(hosts.map((host) => host.next(/state applied r1/)));
+  assert.equal((await cli('publish', '--service', service, '--version', 'r2', '--canary', '33%', '--bake', '60s', await build('v2'))).code, 0);
+  const onCanary = await watch().until('the canary on r2', (s) => s.instances.filter((i) => i.runningVersion === 'r2').length === 1);
+  const canary = hosts.find((host) => onCanary.instances.some((i) => i.instance === host.name && i.runningVersion === 'r2')) as Host;
+  await canary.next(/state applied r2/);
 
   await redis.stop();
-  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v2', 'v2'], 'they serve on without Redis');
+  const serving = await Promise.all(hosts.map((host) => host.answer()));
+  assert.deepEqual(serving, hosts.map((host) => (host === canary ? 'v2' : 'v1')), 'they serve on without Redis');
   const refused = await cli('publish', '--service', service, '--version', 'r3', await build('v3'));
   assert.notEqual(refused.code, 0, 'publishing needs Redis');
 
-  // Back, empty (nothing was kept on disk): the next release reaches them once they reconnect.
+  // Back, empty (nothing was kept on disk): the instances on r1 record it again, the canary goes back to it.
   await redis.start();
+  await canary.next(/state applied r1/);
+  const status = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as FleetStatus;
+  assert.equal(status.rollout?.version, 'r1');
+  assert.equal(status.rollout?.phase, 'complete');
+  assert.match(status.rollout?.reason ?? '', /^recorded again by [ab c]+ after Redis lost the service's data$/);
+  assert.notEqual(status.rollout?.by, canary.name, 'not by the canary');
+  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v1', 'v1', 'v1']);
+
   assert.equal((await cli('publish', '--service', service, '--version', 'r4', await build('v4'))).code, 0);
   await Promise.all(hosts.map((host) => host.next(/state applied r4/)));
-  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v4', 'v4']);
+  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v4', 'v4', 'v4']);
 });
 
 test('the demo (npm run demo:fleet) exits 0', { timeout: TEST_MS }, async () => {
@@ -147,18 +156,13 @@ if (cluster.isPrimary) {
 `;
 
 test('node:cluster: every worker is an instance of its own; a worker forked again catches up before it serves', { timeout: TEST_MS }, async (t) => {
-  const { tmp, service, blobs, build, cli, watch } = fleetFixture(t, REDIS_URL);
-  const redis = new Redis(REDIS_URL);
-  t.after(async () => {
-    await redis.del(...Object.values(serviceKeys(service)), ...blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]));
-    redis.disconnect();
-  });
+  const { tmp, service, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
   writeFileSync(join(tmp.path, 'cluster.mjs'), CLUSTER);
-  const env = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: REDIS_URL };
-  const primary = new Host('cluster', spawn(process.execPath, ['cluster.mjs', await build('v1'), service], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] }));
-  t.after(() => {
+  const primary = start('cluster', await build('v1'), { script: 'cluster.mjs' });
+  // Its workers are not hosts of the fixture: the primary takes them down with it.
+  t.after(async () => {
     primary.child.kill('SIGTERM');
-    return new Promise((resolve) => primary.child.once('exit', resolve));
+    await primary.exited;
   });
   const pids = new Map<string, number>();
   for (let i = 0; i < 2; i++) {

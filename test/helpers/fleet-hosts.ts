@@ -2,14 +2,17 @@
  * Host processes of a fleet for the e2e tests: each runs a PluginManager over plugin `p`, joins a
  * service through Redis, calls `p.version` a few hundred times a second (so a rollout's health
  * gate has calls to count), prints each state it reports, and answers a line on stdin with what
- * `p.version` returns now.
+ * `p.version` returns now. When the test ends, the hosts are killed and the service's keys and the
+ * test's blobs removed from Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
 import { buildPlugins } from '../../src/build/index.js';
+import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
 import { makeTempDir, writePlugin } from './build-fixture.js';
 import { WAIT_MS, withTimeout } from './timeout.js';
@@ -35,8 +38,11 @@ process.on('SIGTERM', async () => { clearInterval(traffic); await member.leave()
 export class Host {
   #out = '';
   #seen = 0;
+  /** Settles when the process has exited. */
+  readonly exited: Promise<void>;
   constructor(readonly name: string, readonly child: ChildProcess) {
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.#out += chunk));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
   /** The next output matching `pattern`, after what an earlier call matched. */
@@ -69,8 +75,8 @@ export class Host {
 /** A temporary directory with the host program, builds of plugin p, and host processes, for one test. */
 export function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: string) {
   const tmp = makeTempDir();
-  t.after(tmp.cleanup);
   const service = `test-${randomUUID()}`;
+  /** The sha256 of every blob the test stores (one chunk each), removed from Redis when it ends. */
   const blobs: string[] = [];
   /** Builds p at `version`; its `version` function returns the version, or runs `body` when given. */
   const build = async (version: string, body = `return '${version}';`): Promise<string> => {
@@ -83,19 +89,37 @@ export function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: st
   const cli = (...args: string[]): Promise<CliResult> => withTimeout(run(process.execPath, [CLI, ...args], tmp.path, { ...process.env, REDIS_URL: redisUrl }), WAIT_MS, `hotswap ${args.join(' ')}`);
   writeFileSync(join(tmp.path, 'host.mjs'), HOST);
   const hosts: Host[] = [];
-  t.after(() => {
+  const watchers: ChildProcess[] = [];
+  // The hosts are gone before the service's keys are removed: a live instance would record its
+  // release again into the emptied Redis (rerecord.ts).
+  t.after(async () => {
     for (const host of hosts) host.child.kill('SIGKILL');
+    for (const child of watchers) child.kill('SIGTERM');
+    await Promise.all(hosts.map((host) => host.exited));
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      const blobKeys = blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]);
+      await redis.del(...Object.values(serviceKeys(service)), ...blobKeys);
+    } catch {
+      // A private Redis the test stopped: nothing to remove.
+    } finally {
+      redis.disconnect();
+    }
+    tmp.cleanup();
   });
-  const start = (name: string, pluginDir: string): Host => {
-    const env = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: redisUrl };
-    const host = new Host(name, spawn(process.execPath, ['host.mjs', pluginDir, service, name], { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] }));
+  /**
+   * Starts `script` (default: the host program) as instance `name`, with `pluginDir`, the service
+   * and the name for arguments; `nodeArgs` go before the script.
+   */
+  const start = (name: string, pluginDir: string, options: { script?: string; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): Host => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOTSWAP_RUNTIME_DIR: join(tmp.path, 'runtime'), FLEET_REDIS: redisUrl, ...options.env };
+    const args = [...(options.nodeArgs ?? []), options.script ?? 'host.mjs', pluginDir, service, name];
+    const host = new Host(name, spawn(process.execPath, args, { cwd: tmp.path, env, stdio: ['pipe', 'pipe', 'inherit'] }));
     hosts.push(host);
     return host;
   };
-  const watchers: ChildProcess[] = [];
-  t.after(() => {
-    for (const child of watchers) child.kill('SIGTERM');
-  });
   /** `hotswap rollout status --watch --json` of the service, running until the test ends. */
   const watch = (): RolloutWatch => {
     const child = spawn(process.execPath, [CLI, 'rollout', 'status', '--service', service, '--watch', '--json'], {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { driveOnce, FORGET_MS } from '../../src/fleet/driver.js';
 import { evaluateGate, type GateSample } from '../../src/fleet/gate.js';
 import { LIVE_MS, type InstanceState } from '../../src/fleet/instance-state.js';
 import { serviceKeys } from '../../src/fleet/keys.js';
@@ -251,6 +252,19 @@ describe('the rollout state in Redis', () => {
     const resumed = await operateRollout(redis, service, 'resume', 'ops');
     assert.equal(resumed.state.paused, false);
     await assert.rejects(operateRollout(redis, service, 'resume', 'ops'), { code: 'HOTSWAP_ERR_FLEET_ROLLOUT', message: /cannot resume the rollout of .*: it is not paused/ });
+  });
+
+  it('is steered by the lease holder only, which also forgets instances silent for long', async () => {
+    const keys = serviceKeys(service);
+    const now = Date.now();
+    await redis.hset(keys.instances, 'gone', JSON.stringify(instance('gone', { heartbeatAt: now - FORGET_MS - 1 })), 'here', JSON.stringify(instance('here', { heartbeatAt: now })));
+    assert.equal(await driveOnce(redis, service, 'x'), true);
+    assert.equal(await redis.get(keys.lease), 'x');
+    assert.deepEqual(await redis.hkeys(keys.instances), ['here']);
+    await redis.hset(keys.instances, 'gone', JSON.stringify(instance('gone', { heartbeatAt: now - FORGET_MS - 1 })));
+    assert.equal(await driveOnce(redis, service, 'y'), false, 'x holds the lease');
+    assert.deepEqual((await redis.hkeys(keys.instances)).sort(), ['gone', 'here'], 'y changed nothing');
+    assert.ok((await redis.pttl(keys.lease)) > 0, 'the lease expires unless renewed');
   });
 
   it('refuses a malformed state with a coded error naming it', async () => {
