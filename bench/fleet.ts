@@ -212,7 +212,7 @@ try {
     const history = (await rolloutHistory(redis, service)).filter((s) => s.releaseId === brokenId);
     const rolledBack = history.find((s) => s.phase === 'rolled-back');
     const chosen = history.find((s) => s.stage === 0);
-    if (rolledBack === undefined || chosen === undefined) throw new Error(`broken release ${r}: every instance is back on ${goodVersion}, but the rollout has no rolled-back state`);
+    if (rolledBack === undefined || chosen === undefined) throw new Error(`broken release ${r}: every instance is back on ${goodVersion}, but the rollout's states lack the canary's stage or the rollback`);
     // Requests still in flight at the rollback are counted with it.
     await delay(PAUSE_MS);
     const counts = countsBetween(countsBefore, load.counts());
@@ -299,6 +299,7 @@ try {
     [
       'hotswap: publishRelease → every instance reports the release applied (section 1, all at once); pm2: `pm2 reload` run to its end (section 3)',
       'pm2: one shared port; hotswap: a port per instance',
+      `requests: the load while the deploys ran (hotswap: from the first publish to the last release applied everywhere; pm2: from the first reload to ${PAUSE_MS / 1000} s after the last, with ${PAUSE_MS / 1000} s between reloads)`,
     ],
     ['deploy', 'p50 ms', 'max ms', 'requests', 'failed requests', 'p50 vs hotswap'],
     [

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { run } from '../../examples/shared/processes.js';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
-import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
+import { blobChunkKey, blobMetaKey } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
 import { fleetFixture, type Host } from '../helpers/fleet-hosts.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
