@@ -2,14 +2,17 @@
  * The fleet example, end to end with real processes and the Redis server at REDIS_URL (default
  * redis://127.0.0.1:6379): `npm run demo:fleet`.
  *
- * 1. builds the `score` plugin (v1) and starts three instances of a server on it, each joined to
- *    the service `fleet-demo-<random>` through Redis;
- * 2. edits the rule, builds v2, and publishes it once with the real `hotswap publish`;
- * 3. waits for every instance to report it applied, asks each for its rule, and prints
- *    `hotswap rollout status`;
- * 4. stops the instances (each reports `left`) and removes the demo's keys and blobs from Redis.
+ * 1. builds the `score` plugin (v1) and starts three instances of a game server on it, each joined
+ *    to the service `fleet-demo-<random>` through Redis and scoring rounds all the time; starts
+ *    `hotswap rollout status --watch`, whose output is shown as it comes (lines with `│`);
+ * 2. edits the rule, builds v2, and publishes it with `hotswap publish --canary 33% --bake 2s`: one
+ *    instance first, then, after a healthy bake, the others;
+ * 3. builds v3 with a bug (a round with an assist throws) and publishes it the same way: its
+ *    canary's error rate fails the health gate and the release is rolled back, automatically;
+ * 4. asks each instance for its rule, prints `hotswap rollout status`, stops the instances (each
+ *    reports `left`) and removes the demo's keys and blobs from Redis.
  *
- * Exits 0 only if every instance runs v2.
+ * Exits 0 only if every instance runs v2 and v3 was rolled back by the gate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
 import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
-import { runDemo, runHotswap } from '../shared/processes.js';
+import { CLI, runDemo, runHotswap } from '../shared/processes.js';
 
 /** dist/examples/fleet/ → examples/fleet/plugins/score/ in the source tree. */
 const PLUGIN_SOURCE = fileURLToPath(new URL('../../../examples/fleet/plugins/score/', import.meta.url));
@@ -31,13 +34,16 @@ const DEADLINE_MS = 30_000;
 
 const say = (line: string): void => console.log(line);
 
-/** An instance's output lines, as they come, with a wait for one that matches. */
+/** A process's output lines, shown as they come (indented by `prefix`), with a wait for one that matches. */
 class Instance {
   #out = '';
-  constructor(readonly child: ChildProcess) {
+  constructor(
+    readonly child: ChildProcess,
+    prefix = '  ',
+  ) {
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       this.#out += chunk;
-      process.stdout.write(chunk.replace(/^(?=.)/gm, '  '));
+      process.stdout.write(chunk.replace(/^(?=.)/gm, prefix));
     });
   }
   waitFor(pattern: RegExp): Promise<void> {
@@ -66,6 +72,7 @@ async function main(): Promise<boolean> {
   const work = await mkdtemp(join(tmpdir(), 'hotswap-fleet-demo-'));
   const service = `fleet-demo-${randomUUID().slice(0, 8)}`;
   const instances: Instance[] = [];
+  let watcher: Instance | undefined;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   /** The blobs the demo stored (a small artifact: one chunk each). */
   const published: string[] = [];
@@ -79,17 +86,43 @@ async function main(): Promise<boolean> {
     }
     await Promise.all(instances.map((instance) => instance.waitFor(/ready/)));
 
+    watcher = new Instance(
+      spawn(process.execPath, [CLI, 'rollout', 'status', '--redis', REDIS_URL, '--service', service, '--watch'], { stdio: ['ignore', 'pipe', 'inherit'] }),
+      '  │ ',
+    );
+
     const index = join(plugin, 'index.ts');
-    await writeFile(index, (await readFile(index, 'utf8')).replace("'v1: 10 points a hit'", "'v2: 10 points a hit, 5 for an assist'"));
-    say(await hotswap(['build', '--version', 'v2', plugin, join(work, 'v2')]));
-    say(await hotswap(['publish', '--redis', REDIS_URL, '--service', service, '--version', 'v2', join(work, 'v2')]));
-    published.push(parseManifest(await readFile(join(work, 'v2', manifestFileName('score')), 'utf8'), 'score').sha256);
+    const edit = async (from: string, to: string): Promise<void> => {
+      const text = await readFile(index, 'utf8');
+      if (!text.includes(from)) throw new Error(`${index} has no ${from}`);
+      await writeFile(index, text.replace(from, to));
+    };
+    const release = async (version: string): Promise<void> => {
+      say(await hotswap(['build', '--version', version, plugin, join(work, version)]));
+      say(await hotswap(['publish', '--redis', REDIS_URL, '--service', service, '--version', version, '--canary', '33%', '--bake', version === 'v3' ? '30s' : '2s', join(work, version)]));
+      published.push(parseManifest(await readFile(join(work, version, manifestFileName('score')), 'utf8'), 'score').sha256);
+    };
+
+    say('v2: assists score 5 points; one instance first, the others after a 2 s bake');
+    await edit("'v1: 10 points a hit'", "'v2: 10 points a hit, 5 for an assist'");
+    await edit('assists * 0', 'assists * 5');
+    await release('v2');
     await Promise.all(instances.map((instance) => instance.waitFor(/applied v2/)));
+    await watcher.waitFor(/release v2 .*: complete/);
+
+    say('v3: a bug (a round with an assist throws); its canary fails the health gate');
+    await edit("'v2: 10 points a hit, 5 for an assist'", "'v3: assists from the new table'");
+    await edit('assists * 5', "(assists > 0 ? Number(({} as { table: { points: number } }).table.points) : 0)");
+    await release('v3');
+    await watcher.waitFor(/release v3 .*: rolled-back \(health gate failed/);
+    await watcher.waitFor(/release v3 .*: rolled-back(?:.*\n)*(?:.*runs v2 .*\n){3}/);
+
     for (const instance of instances) instance.child.stdin?.write('?\n');
     await Promise.all(instances.map((instance) => instance.waitFor(/rule "v2:/)));
     say(await hotswap(['rollout', 'status', '--redis', REDIS_URL, '--service', service]));
     return true;
   } finally {
+    watcher?.child.kill('SIGTERM');
     await Promise.all(
       instances.map(async (instance) => {
         const exited = new Promise((resolve) => instance.child.once('exit', resolve));
@@ -104,4 +137,4 @@ async function main(): Promise<boolean> {
   }
 }
 
-runDemo(main, 'one publish, every instance runs v2');
+runDemo(main, 'every instance runs v2, after a canary; v3 was rolled back by the health gate');

@@ -1,7 +1,8 @@
 /**
  * One instance of the fleet example: a PluginManager over the build it was started with, joined to
- * the service through Redis. It prints each state it reports, and answers a line on stdin with the
- * rule it runs now.
+ * the service through Redis. It scores a game round every 5 ms through the `score` plugin (the
+ * calls a rollout's health gate counts), prints each state it reports, and answers a line on stdin
+ * with the rule it runs now.
  *
  *   node dist/examples/fleet/instance.js <buildDir> <service> <name>
  */
@@ -21,7 +22,21 @@ const member = await joinFleet({
   onState: (state) => console.log(`${name}: ${state.state} ${state.release ?? ''}${state.code === undefined ? '' : ` ${state.code}`}`),
 });
 console.log(`${name}: ready, rule "${String(manager.invoke('score', 'rule'))}"`);
+
+// The game: a round every 5 ms. A round the plugin fails to score is lost (and counted by the manager).
+const rounds = setInterval(() => {
+  try {
+    manager.invoke('score', 'score', Math.floor(Math.random() * 5), Math.floor(Math.random() * 3));
+  } catch {
+    // Counted in manager.status().calls.failed: what the fleet's health gate compares.
+  }
+}, 5);
+
 process.stdin.setEncoding('utf8').on('data', () => console.log(`${name}: rule "${String(manager.invoke('score', 'rule'))}"`));
 process.on('SIGTERM', () => {
-  void member.leave().then(() => manager.close()).then(() => process.exit(0));
+  clearInterval(rounds);
+  void member
+    .leave()
+    .then(() => manager.close())
+    .then(() => process.exit(0));
 });

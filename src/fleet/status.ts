@@ -18,7 +18,8 @@ export interface FleetInstanceStatus extends InstanceState {
 
 export interface FleetStatus {
   readonly service: string;
-  readonly rollout: (RolloutState & { readonly id: string }) | null;
+  /** The rollout's state, with `entry`: its id in the rollout stream. */
+  readonly rollout: (RolloutState & { readonly entry: string }) | null;
   /** The instance holding the lease: the one that steers the rollout. */
   readonly driver: string | null;
   readonly instances: readonly FleetInstanceStatus[];
@@ -32,20 +33,20 @@ export async function readFleetStatus(redis: Redis, service: string, now = Date.
     unreachable: i.state !== 'left' && !isLive(i, now),
     behind: rollout !== undefined && i.state !== 'left' && !runsDesired(i, desiredState(rollout.state, i.instance)),
   }));
-  return { service, rollout: rollout === undefined ? null : { ...rollout.state, id: rollout.id }, driver, instances };
+  return { service, rollout: rollout === undefined ? null : { ...rollout.state, entry: rollout.id }, driver, instances };
 }
 
 const percent = (fraction: number): string => `${Math.round(fraction * 1000) / 10}%`;
 
 /** The rollout in one line: release, phase, stage, bake. */
-function rolloutLine(r: RolloutState & { id: string }, now: number): string {
+function rolloutLine(r: RolloutState, now: number): string {
   const from = `${r.previousVersion ?? 'the start plugins'}${r.patches.map((p) => ` + ${p.version}`).join('')}`;
-  const head = `${r.kind === 'hotfix' ? 'hotfix' : 'release'} ${r.version} (${r.id}), on ${from}: ${r.phase}`;
+  const head = `${r.kind === 'hotfix' ? 'hotfix' : 'release'} ${r.version} (${r.releaseId}), on ${from}: ${r.phase}`;
   if (r.phase !== 'rolling') return `${head}${r.reason === null ? '' : ` (${r.reason})`}`;
   const stages = r.plan.stages.map(percent).join(' → ');
   const stage = r.stage === -1 ? 'choosing the first stage' : `stage ${r.stage + 1} of ${r.plan.stages.length} (${stages})`;
   const bake =
-    r.stage === -1 ? '' : r.bakeStartedAt === null ? ', applying' : `, baking ${Math.min(r.plan.bakeMs, now - r.bakeStartedAt) / 1000} s of ${r.plan.bakeMs / 1000} s`;
+    r.stage === -1 ? '' : r.bakeStartedAt === null ? ', applying' : `, baking ${(Math.min(r.plan.bakeMs, now - r.bakeStartedAt) / 1000).toFixed(1)} s of ${r.plan.bakeMs / 1000} s`;
   return `${head}, ${stage}${bake}${r.paused ? `, paused${r.reason === null ? '' : ` (${r.reason})`}` : ''}`;
 }
 
