@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { manifestFileName, parseManifest } from '../../src/artifact/manifest.js';
-import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
+import { blobChunkKey, blobMetaKey, allServiceKeys } from '../../src/fleet/keys.js';
 import { CLI, runDemo, runHotswap } from '../shared/processes.js';
 
 /** dist/examples/fleet/ → examples/fleet/plugins/score/ in the source tree. */
@@ -131,7 +131,7 @@ async function main(): Promise<boolean> {
       }),
     );
     const blobs = published.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]);
-    await redis.del(...Object.values(serviceKeys(service)), ...blobs).catch(() => undefined);
+    await redis.del(...allServiceKeys(service), ...blobs).catch(() => undefined);
     redis.disconnect();
     await rm(work, { recursive: true, force: true });
   }

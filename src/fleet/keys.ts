@@ -17,3 +17,9 @@ export function serviceKeys(service: string): ServiceKeys {
   const prefix = `hotswap:fleet:${service}`;
   return { releases: `${prefix}:releases`, rollout: `${prefix}:rollout`, instances: `${prefix}:instances`, lease: `${prefix}:lease` };
 }
+
+/** Every key of a service (not its blobs, which services share): what removing a service deletes. */
+export function allServiceKeys(service: string): string[] {
+  const keys = serviceKeys(service);
+  return [keys.releases, keys.rollout, keys.instances, keys.lease];
+}

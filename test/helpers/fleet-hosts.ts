@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CLI, run, type CliResult } from '../../examples/shared/processes.js';
 import { buildPlugins } from '../../src/build/index.js';
-import { blobChunkKey, blobMetaKey, serviceKeys } from '../../src/fleet/keys.js';
+import { blobChunkKey, blobMetaKey, allServiceKeys } from '../../src/fleet/keys.js';
 import type { FleetStatus } from '../../src/fleet/status.js';
 import { makeTempDir, writePlugin } from './build-fixture.js';
 import { WAIT_MS, withTimeout } from './timeout.js';
@@ -101,7 +101,7 @@ export function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: st
     try {
       await redis.connect();
       const blobKeys = blobs.flatMap((sha) => [blobMetaKey(sha), blobChunkKey(sha, 0)]);
-      await redis.del(...Object.values(serviceKeys(service)), ...blobKeys);
+      await redis.del(...allServiceKeys(service), ...blobKeys);
     } catch {
       // A private Redis the test stopped: nothing to remove.
     } finally {

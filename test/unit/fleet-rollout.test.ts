@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { driveOnce, FORGET_MS } from '../../src/fleet/driver.js';
 import { evaluateGate, type GateSample } from '../../src/fleet/gate.js';
 import { LIVE_MS, type InstanceState } from '../../src/fleet/instance-state.js';
-import { serviceKeys } from '../../src/fleet/keys.js';
+import { allServiceKeys, serviceKeys } from '../../src/fleet/keys.js';
 import { operate, operateRollout } from '../../src/fleet/operate.js';
 import { ALL_AT_ONCE, planFrom, type RolloutPlan } from '../../src/fleet/plan.js';
 import { desiredState, readRollout, startState, updateRollout, type RolloutState } from '../../src/fleet/rollout.js';
@@ -231,7 +231,7 @@ describe('the rollout state in Redis', () => {
   const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const service = `unit-${randomUUID()}`;
   after(async () => {
-    await redis.del(...Object.values(serviceKeys(service)));
+    await redis.del(...allServiceKeys(service));
     redis.disconnect();
   });
 
