@@ -15,23 +15,21 @@
  * retries; it converges on the rollout when Redis is back. If Redis came back without the service's
  * data, the instances that run its stable release record it again (rerecord.ts).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { manifestFileName } from '../artifact/manifest.js';
-import { describe, isHotswapError } from '../errors.js';
+import { describe, InvalidArgumentError, isHotswapError } from '../errors.js';
 import { runtimeDirPath } from '../discovery/runtime-dir.js';
 import type { HotfixEngine } from '../hotfix/engine.js';
 import type { PluginManager } from '../runtime/manager.js';
-import type { ReloadOutcome } from '../runtime/options.js';
-import { getBlob } from './blob-store.js';
 import { startDriver } from './driver.js';
 import { HEARTBEAT_MS, type InstanceHealth, type InstanceState } from './instance-state.js';
 import { serviceKeys } from './keys.js';
 import { releaseById, type PublishedRelease } from './release.js';
 import { InstancePatches } from './patches.js';
+import { InstancePlugins } from './plugin-releases.js';
 import { rerecord } from './rerecord.js';
 import { desiredState, readRollout, readRolloutEntry, stableState, type ReleaseRef, type RolloutEntry } from './rollout.js';
 
@@ -103,6 +101,9 @@ type Reported = Report & Pick<InstanceState, 'at'>;
 
 export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember> {
   const { service, manager } = options;
+  // The plugins the instance started with are what a rollout back to "no release" reloads.
+  const startDir = manager.pluginDir;
+  if (startDir === undefined) throw new InvalidArgumentError('manager', 'a fleet instance needs a PluginManager with a pluginDir: statically linked plugins take no releases');
   const instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
   const ownClient = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? new Redis(options.redis, { maxRetriesPerRequest: 1 }) : options.redis;
@@ -116,10 +117,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
   const keys = serviceKeys(service);
   const dir = join(runtimeDirPath(), `${process.pid}.fleet-${service.replace(/[^\w.-]/g, '_')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  /** Where the plugins the instance started with are: what a rollback to "no release" reloads. */
-  const startDir = manager.pluginDir;
-
-  let running: PublishedRelease | undefined;
+  const plugins = new InstancePlugins(redis, manager, dir, startDir);
   const patches = new InstancePatches(redis, service, instanceId, options.hotfix);
   /**
    * What the instance refused during the current rollout: release ids, `start` (the start plugins),
@@ -140,8 +138,8 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       pid: process.pid,
       host: hostname(),
       ...last,
-      runningId: running?.id,
-      runningVersion: running?.release.version ?? START_LABEL,
+      runningId: plugins.running?.id,
+      runningVersion: plugins.running?.release.version ?? START_LABEL,
       patches: [...patches.applied],
       generation: current?.id,
       calls,
@@ -159,44 +157,14 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     await write(full);
   };
 
-  /** Where a release's artifacts and manifests are written (a stream id has a `-`, kept). */
-  const releaseDir = (id: string): string => join(dir, id.replace(/[^\w-]/g, '_'));
-
-  /** Runs `target` (null: the start plugins): writes its files into a directory of their own and reloads from it. */
-  const apply = async (target: PublishedRelease | null, label: string, id: string | null): Promise<void> => {
-    await report({ state: 'applying', release: label, releaseId: id ?? undefined });
-    const previousDir = manager.pluginDir;
-    const targetDir = target === null ? startDir : releaseDir(target.id);
-    let outcome: ReloadOutcome | undefined;
-    let failure: unknown;
-    try {
-      if (targetDir === undefined) throw new Error('the manager started without a plugin directory to return to');
-      if (target !== null) {
-        await mkdir(targetDir, { recursive: true, mode: 0o700 });
-        for (const manifest of target.release.plugins) {
-          await writeFile(join(targetDir, manifest.artifact), await getBlob(redis, manifest.sha256));
-          await writeFile(join(targetDir, manifestFileName(manifest.name)), JSON.stringify(manifest, null, 2));
-        }
-      }
-      manager.usePluginDir(targetDir);
-      outcome = manager.status().current === undefined ? await manager.load() : await manager.reload();
-    } catch (error) {
-      failure = error;
-    }
-    if (outcome?.ok === true) {
-      // The release before this one is no longer read by any reload: the manager keeps copies of
-      // what its own rollback needs.
-      if (running !== undefined && running.id !== target?.id) await rm(releaseDir(running.id), { recursive: true, force: true });
-      running = target ?? undefined;
-      await report({ state: 'applied', release: label, releaseId: id ?? undefined });
-      return;
-    }
-    const refusal = outcome === undefined ? why(failure) : { ...why(outcome.error), ...(outcome.plugin === undefined ? {} : { plugin: outcome.plugin }) };
-    // Refused: the next reload reads what the instance read before.
-    if (previousDir !== undefined) manager.usePluginDir(previousDir);
-    if (target !== null) await rm(releaseDir(target.id), { recursive: true, force: true });
-    refused.add(refusalKey(id));
-    await report({ state: 'refused', release: label, releaseId: id ?? undefined, ...refusal });
+  /** Runs the plugins release `target` (null: the start plugins), and reports it. */
+  const apply = async (target: PublishedRelease | null, label: string): Promise<void> => {
+    const id = target?.id;
+    await report({ state: 'applying', release: label, releaseId: id });
+    const outcome = await plugins.apply(target);
+    if (outcome.ok) return report({ state: 'applied', release: label, releaseId: id });
+    refused.add(refusalKey(id ?? null));
+    return report({ state: 'refused', release: label, releaseId: id, ...why(outcome.error), ...(outcome.plugin === undefined ? {} : { plugin: outcome.plugin }) });
   };
 
   /** Applies the hotfix release `ref` on top of what the instance runs. */
@@ -235,7 +203,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       await revertPatch(unwanted);
       return true;
     }
-    if (wanted.plugins !== (running?.id ?? null) && !refused.has(refusalKey(wanted.plugins))) {
+    if (wanted.plugins !== (plugins.running?.id ?? null) && !refused.has(refusalKey(wanted.plugins))) {
       await applyPlugins(wanted.plugins, wanted.plugins === state.releaseId ? state.version : (state.previousVersion ?? wanted.plugins ?? START_LABEL));
       return true;
     }
@@ -248,7 +216,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
 
   /** Reloads from the plugins release `id` (null: the start plugins). */
   const applyPlugins = async (id: string | null, label: string): Promise<void> => {
-    if (id === null) return apply(null, START_LABEL, null);
+    if (id === null) return apply(null, START_LABEL);
     let published: PublishedRelease;
     try {
       published = await releaseById(redis, service, id);
@@ -256,7 +224,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       refused.add(id);
       return report({ state: 'refused', release: label, releaseId: id, ...why(error) });
     }
-    return apply(published, label, id);
+    return apply(published, label);
   };
 
   // One convergence at a time; a change during one runs it once more.
@@ -298,10 +266,11 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
     try {
       if ((await redis.exists(keys.rollout)) !== 0) return;
       const stable = stableState(latest.state);
-      const runsStable = (stable.plugins?.id ?? null) === (running?.id ?? null) && stable.patches.map((p) => p.id).join() === patches.applied.map((p) => p.id).join();
+      const runsStable = (stable.plugins?.id ?? null) === (plugins.running?.id ?? null) && stable.patches.map((p) => p.id).join() === patches.applied.map((p) => p.id).join();
       if (!runsStable) return;
-      const plugins = running === undefined ? undefined : { release: running, dir: releaseDir(running.id) };
-      await rerecord(redis, service, { plugins, patches: patches.held() }, instanceId);
+      const { running } = plugins;
+      const held = running === undefined ? undefined : { release: running, dir: plugins.releaseDir(running.id) };
+      await rerecord(redis, service, { plugins: held, patches: patches.held() }, instanceId);
     } catch {
       // Redis down again, or an artifact gone: the next heartbeat tries again.
     } finally {
@@ -356,7 +325,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
   return {
     instanceId,
     get release() {
-      return running;
+      return plugins.running;
     },
     async leave() {
       active = false;
@@ -365,7 +334,7 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
       reader.disconnect();
       await loop;
       await converging;
-      await report({ state: 'left', release: running?.release.version ?? START_LABEL, releaseId: running?.id });
+      await report({ state: 'left', release: plugins.running?.release.version ?? START_LABEL, releaseId: plugins.running?.id });
       if (ownClient) redis.disconnect();
       await rm(dir, { recursive: true, force: true });
     },

@@ -9,6 +9,8 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { driveOnce, FORGET_MS } from '../../src/fleet/driver.js';
 import { evaluateGate, type GateSample } from '../../src/fleet/gate.js';
+import { joinFleet } from '../../src/fleet/join.js';
+import { PluginManager } from '../../src/index.js';
 import { LIVE_MS, type InstanceState } from '../../src/fleet/instance-state.js';
 import { allServiceKeys, serviceKeys } from '../../src/fleet/keys.js';
 import { operate, operateRollout } from '../../src/fleet/operate.js';
@@ -265,6 +267,12 @@ describe('the rollout state in Redis', () => {
     assert.equal(await driveOnce(redis, service, 'y'), false, 'x holds the lease');
     assert.deepEqual((await redis.hkeys(keys.instances)).sort(), ['gone', 'here'], 'y changed nothing');
     assert.ok((await redis.pttl(keys.lease)) > 0, 'the lease expires unless renewed');
+  });
+
+  it('takes no instance whose manager has statically linked plugins (it cannot reload from a release)', async () => {
+    const manager = new PluginManager({ staticPlugins: [{ name: 'x', version: '1', definition: { functions: {} } }] });
+    await assert.rejects(joinFleet({ redis, service, manager }), { code: 'HOTSWAP_ERR_INVALID_ARGUMENT', message: /statically linked plugins take no releases/ });
+    await manager.close();
   });
 
   it('refuses a malformed state with a coded error naming it', async () => {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { blobMetaKey, serviceKeys } from '../../../src/fleet/keys.js';
+import { blobMetaKey, allServiceKeys, serviceKeys } from '../../../src/fleet/keys.js';
 import { freePort } from '../compare/workspace.js';
 import { ask } from './load.js';
 import { HOST_SOURCE } from './sources.js';
@@ -163,7 +163,7 @@ export class FleetHosts {
 
 /** Deletes every key of `service` and every blob whose sha256 is in `blobs` (meta record and chunks). */
 export async function removeFromRedis(redis: Redis, service: string, blobs: Iterable<string>): Promise<void> {
-  const keys = new Set<string>(Object.values(serviceKeys(service)));
+  const keys = new Set<string>(allServiceKeys(service));
   const patterns = [`${serviceKeys(service).instances.replace(/:instances$/, '')}:*`, ...[...new Set(blobs)].map((sha) => `${blobMetaKey(sha)}*`)];
   for (const pattern of patterns) {
     let cursor = '0';
