@@ -2,8 +2,9 @@
  * A fleet through a real Redis server (REDIS_URL, default redis://127.0.0.1:6379): host processes
  * join a service, `hotswap publish` releases a build once and every instance applies it in place;
  * a blob changed in Redis is refused by every instance while the release before keeps serving; an
- * instance that starts later catches up with the current release before it serves; Redis restarted
- * under the fleet; node:cluster workers as instances of their own.
+ * instance that starts later catches up with the current release before it serves; a fleet that
+ * trusts one key refuses releases signed by another or unsigned; Redis restarted under the fleet;
+ * node:cluster workers as instances of their own.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -85,6 +86,36 @@ test('a release published once is applied in place by every instance; a changed 
   await new Promise((resolve) => late.child.once('exit', resolve));
   const left = JSON.parse((await cli('rollout', 'status', '--service', service, '--json')).stdout) as FleetStatus;
   assert.equal(left.instances.find((i) => i.instance === 'e')?.state, 'left');
+});
+
+test('a fleet that trusts one key: a signed release applies; one signed by another key, and an unsigned one, are refused by every instance and rolled back', { timeout: TEST_MS }, async (t) => {
+  const { tmp, service, blobs, source, build, cli, start, watch } = fleetFixture(t, REDIS_URL);
+  for (const name of ['team', 'other']) assert.equal((await cli('keygen', name)).code, 0);
+  /** `hotswap build --sign <key>.key` of p at `version`. */
+  const signed = async (version: string, key: string): Promise<string> => {
+    const out = join(tmp.path, `signed-${version}`);
+    const built = await cli('build', '--sign', `${key}.key`, '--version', version, source(version), out);
+    assert.equal(built.code, 0, built.stderr);
+    blobs.push(parseManifest(readFileSync(join(out, manifestFileName('p')), 'utf8'), 'p').sha256);
+    return out;
+  };
+  const v1 = await signed('v1', 'team');
+  const hosts = ['a', 'b', 'c', 'd'].map((name) => start(name, v1, { env: { TRUSTED_KEY: join(tmp.path, 'team.pub') } }));
+  await Promise.all(hosts.map((host) => host.next(/ready\n/)));
+  const status = watch();
+
+  assert.equal((await cli('publish', '--service', service, '--version', 'r2', await signed('v2', 'team'))).code, 0);
+  await Promise.all(hosts.map((host) => host.next(/state applied r2/)));
+
+  assert.equal((await cli('publish', '--service', service, '--version', 'r3', await signed('v3', 'other'))).code, 0);
+  await Promise.all(hosts.map((host) => host.next(/state refused r3 HOTSWAP_ERR_SIGNATURE_UNTRUSTED/)));
+  const foreign = await status.until('r3 rolled back', (s) => s.rollout?.version === 'r3' && s.rollout.phase === 'rolled-back');
+  assert.match(foreign.rollout?.reason ?? '', /refused r3: HOTSWAP_ERR_SIGNATURE_UNTRUSTED/);
+
+  assert.equal((await cli('publish', '--service', service, '--version', 'r4', await build('v4'))).code, 0);
+  await Promise.all(hosts.map((host) => host.next(/state refused r4 HOTSWAP_ERR_SIGNATURE_MISSING/)));
+  await status.until('r4 rolled back', (s) => s.rollout?.version === 'r4' && s.rollout.phase === 'rolled-back');
+  assert.deepEqual(await Promise.all(hosts.map((host) => host.answer())), ['v2', 'v2', 'v2', 'v2'], 'the signed release serves on');
 });
 
 test('Redis restarted empty in the middle of a canary: every instance serves on, the stable release is recorded again from the instances, the canary returns to it, and the next release reaches all', { timeout: TEST_MS }, async (t) => {

@@ -2,7 +2,8 @@
  * Host processes of a fleet for the e2e tests: each runs a PluginManager over plugin `p`, joins a
  * service through Redis, calls `p.version` a few hundred times a second (so a rollout's health
  * gate has calls to count), prints each state it reports, and answers a line on stdin with what
- * `p.version` returns now. When the test ends, the hosts are killed and the service's keys and the
+ * `p.version` returns now. With TRUSTED_KEY (a public key file), its manager runs only builds
+ * signed with that key. When the test ends, the hosts are killed and the service's keys and the
  * test's blobs removed from Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,11 +19,13 @@ import { makeTempDir, writePlugin } from './build-fixture.js';
 import { WAIT_MS, withTimeout } from './timeout.js';
 
 const HOST = `
+import { readFileSync } from 'node:fs';
 import { PluginManager } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
 import { joinFleet } from ${JSON.stringify(new URL('../../src/fleet/index.js', import.meta.url).href)};
 const [pluginDir, service, name] = process.argv.slice(2);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const manager = new PluginManager({ pluginDir, logger: silent, freeDelay: 0 });
+const trust = process.env.TRUSTED_KEY ? { trustedKeys: [readFileSync(process.env.TRUSTED_KEY, 'utf8')] } : {};
+const manager = new PluginManager({ pluginDir, logger: silent, freeDelay: 0, ...trust });
 const loaded = await manager.load();
 if (!loaded.ok) throw loaded.error;
 const member = await joinFleet({ redis: process.env.FLEET_REDIS, service, manager, instanceId: name,
@@ -78,11 +81,15 @@ export function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: st
   const service = `test-${randomUUID()}`;
   /** The sha256 of every blob the test stores (one chunk each), removed from Redis when it ends. */
   const blobs: string[] = [];
-  /** Builds p at `version`; its `version` function returns the version, or runs `body` when given. */
-  const build = async (version: string, body = `return '${version}';`): Promise<string> => {
+  /** Writes the source of p at `version`: its `version` function returns the version, or runs `body` when given. Returns p's directory. */
+  const source = (version: string, body = `return '${version}';`): string => {
     writePlugin(join(tmp.path, 'src', version), 'p', { 'index.ts': `import { definePlugin } from 'hotswap/plugin';\nexport default definePlugin({ functions: { version: (): string => { ${body} } } });\n` });
+    return join(tmp.path, 'src', version, 'p');
+  };
+  /** Builds p at `version` (see `source`) into build-<version>. */
+  const build = async (version: string, body?: string): Promise<string> => {
     const out = join(tmp.path, `build-${version}`);
-    const [result] = await buildPlugins({ pluginDirs: [join(tmp.path, 'src', version, 'p')], outDir: out, version });
+    const [result] = await buildPlugins({ pluginDirs: [source(version, body)], outDir: out, version });
     blobs.push(result?.manifest.sha256 ?? '');
     return out;
   };
@@ -130,7 +137,7 @@ export function fleetFixture(t: { after(fn: () => unknown): void }, redisUrl: st
     watchers.push(child);
     return new RolloutWatch(child);
   };
-  return { tmp, service, blobs, build, cli, start, watch };
+  return { tmp, service, blobs, source, build, cli, start, watch };
 }
 
 /** The statuses `rollout status --watch --json` printed, one a line, with a wait for one that matches. */
