@@ -73,6 +73,14 @@ export interface PluginContext<Deps = Record<string, unknown>> {
   readonly version: string;
   /** `export()` results of the plugins named in `import`, by plugin name. */
   readonly deps: Deps;
+  /**
+   * Aborted when this version is freed (after its onFree): pass it to what the version opens that
+   * takes a signal (fetch, sockets, servers, streams, `timers/promises`), so it closes with the
+   * version. The version's timers and `process` listeners are stopped then too, without it.
+   */
+  readonly signal: AbortSignal;
+  /** Runs `cleanup` when this version is freed (after its onFree; the last registered first). */
+  onCleanup(cleanup: () => unknown): void;
 }
 
 /**

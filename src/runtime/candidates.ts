@@ -5,7 +5,9 @@
 import { DuplicatePluginError } from '../errors.js';
 import { discoverPlugins } from './discover.js';
 import { PluginInstance, type LiveMembers } from './instance.js';
+import type { Manifest } from '../artifact/manifest.js';
 import type { ArtifactLoader } from './loader.js';
+import { ResourceScope } from './resource-scope.js';
 import type { Candidate } from './next-generation.js';
 
 /**
@@ -33,8 +35,24 @@ export async function artifactCandidates(
   return manifests.map((manifest) => ({
     name: manifest.name,
     sha256: manifest.sha256,
-    instantiate: async () => PluginInstance.fromExports(manifest, dir, (await loader.load(manifest, dir)).exports),
+    instantiate: () => loadInstance(loader, manifest, dir),
   }));
+}
+
+/**
+ * A new instance of the artifact `manifest` names (read from `file` when given), in a resource
+ * scope of its own. If the artifact fails to load or is not a plugin, what its evaluation started
+ * (a timer at the top of a module) is stopped before the error is thrown.
+ */
+export async function loadInstance(loader: ArtifactLoader, manifest: Manifest, dir: string, file?: string): Promise<PluginInstance> {
+  const scope = new ResourceScope(`${manifest.name}@${manifest.version}`);
+  try {
+    const { exports } = await loader.load(manifest, dir, file === undefined ? { scope } : { file, scope });
+    return PluginInstance.fromExports(manifest, dir, exports, scope);
+  } catch (error) {
+    await scope.dispose();
+    throw error;
+  }
 }
 
 /** Candidates from statically linked plugins; names that differ only in case are refused. */

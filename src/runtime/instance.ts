@@ -6,6 +6,7 @@
 import { LIVE_EXPORT } from '../artifact/format.js';
 import type { Manifest } from '../artifact/manifest.js';
 import { PluginInvalidError } from '../errors.js';
+import { ResourceScope } from './resource-scope.js';
 import { isPluginDefinition, type LiveFunction, type LiveType, type PluginDefinition } from '../plugin/definition.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -47,8 +48,11 @@ export class PluginInstance {
   /** Set once onLoad has succeeded: from then on the instance owns resources and is owed onFree. */
   loaded = false;
   freed = false;
+  /** Its timers, process listeners, signal and cleanups: disposed when it is freed. */
+  readonly scope: ResourceScope;
 
-  constructor(source: InstanceSource, definition: PluginDefinition<unknown>, live: LiveMembers) {
+  constructor(source: InstanceSource, definition: PluginDefinition<unknown>, live: LiveMembers, scope?: ResourceScope) {
+    this.scope = scope ?? new ResourceScope(`${source.name}@${source.version}`);
     this.name = source.name;
     this.version = source.version;
     this.sha256 = source.sha256;
@@ -62,7 +66,7 @@ export class PluginInstance {
   }
 
   /** Validates what an artifact's root module exported and wraps it. */
-  static fromExports(manifest: Manifest, dir: string, exports: unknown): PluginInstance {
+  static fromExports(manifest: Manifest, dir: string, exports: unknown, scope?: ResourceScope): PluginInstance {
     const moduleExports = exports as Record<string, unknown> | null;
     const definition = moduleExports?.default;
     checkDefinition(manifest.name, definition);
@@ -71,6 +75,7 @@ export class PluginInstance {
       { name: manifest.name, version: manifest.version, sha256: manifest.sha256, manifest, dir },
       definition,
       live,
+      scope,
     );
   }
 

@@ -17,7 +17,7 @@ import { isAlive } from '../discovery/process-identity.js';
 import { describe, RollbackUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Generation } from './generation.js';
-import { PluginInstance } from './instance.js';
+import { loadInstance } from './candidates.js';
 import type { ArtifactLoader } from './loader.js';
 import type { Candidate } from './next-generation.js';
 
@@ -138,8 +138,7 @@ export class KeptGenerations {
       return {
         name: manifest.name,
         sha256: manifest.sha256,
-        instantiate: async () =>
-          PluginInstance.fromExports(manifest, dir, (await loader.load(manifest, dir, file === undefined ? {} : { file })).exports),
+        instantiate: () => loadInstance(loader, manifest, dir, file),
       };
     });
     return { id: target.id, candidates };

@@ -71,6 +71,7 @@ function suspect(w: Watched, now: number): SuspectedLeak {
     freedAt: w.freedAt,
     message:
       `plugin ${w.plugin} version ${w.version} is still referenced ${Math.round((now - w.freedAt) / 1000)} s after it was freed: ` +
-      'something keeps its code alive (an uncleared timer or listener, or a stored function)',
+      'its timers and process listeners were stopped when it was freed, so something else keeps its code alive ' +
+      '(a listener on another emitter, a timer made through globalThis, a function the host or another plugin stored)',
   };
 }

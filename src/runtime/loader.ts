@@ -11,20 +11,32 @@ import { ARTIFACT_PARAMETERS, stableArtifactPath } from '../artifact/format.js';
 import type { Manifest } from '../artifact/manifest.js';
 import { ArtifactMissingError, HashMismatchError, PluginEvaluationError } from '../errors.js';
 import { attachLazySourceMap, splitInlineSourceMap } from './lazy-source-map.js';
+import { globalParameters, SCOPE_PARAMETERS, type ResourceScope } from './resource-scope.js';
 
 /** What evaluating an artifact produced: its CommonJS `module.exports`. */
 export interface LoadedArtifact {
   readonly exports: unknown;
 }
 
+export interface LoadOptions {
+  /**
+   * Where to read the bytes instead (a copy the manager kept for rollback); the artifact still
+   * belongs to `dir`: its identity and `require` resolution are dir's.
+   */
+  readonly file?: string;
+  /**
+   * The version's resource scope: the default loader passes its timers and `process` to the
+   * artifact in place of the globals (resource-scope.ts). A loader of the caller's may ignore it.
+   */
+  readonly scope?: ResourceScope;
+}
+
 export interface ArtifactLoader {
   /**
    * Loads the artifact `manifest` names from directory `dir`. Rejects with a HotswapError
    * (ArtifactMissingError, HashMismatchError, PluginEvaluationError) naming the plugin.
-   * `from.file`, when given, is where to read the bytes instead (a copy the manager kept for
-   * rollback); the artifact still belongs to `dir`: its identity and `require` resolution are dir's.
    */
-  load(manifest: Manifest, dir: string, from?: { readonly file?: string }): Promise<LoadedArtifact>;
+  load(manifest: Manifest, dir: string, options?: LoadOptions): Promise<LoadedArtifact>;
 }
 
 /**
@@ -57,7 +69,10 @@ function disableCompilationCache(): void {
   compilationCacheDisabled = true;
 }
 
-/** The default loader: `new Function` with a stable `//# sourceURL` per plugin (see artifact/format.ts). */
+/**
+ * The default loader: `new Function` with a stable `//# sourceURL` per plugin (see artifact/format.ts),
+ * the version's scoped timers and `process` passed in place of the globals.
+ */
 export class FunctionArtifactLoader implements ArtifactLoader {
   /** One `require` per plugin: externals resolve from the host's node_modules, as from the artifact's directory. */
   readonly #requires = new Map<string, NodeJS.Require>();
@@ -66,8 +81,8 @@ export class FunctionArtifactLoader implements ArtifactLoader {
     disableCompilationCache();
   }
 
-  async load(manifest: Manifest, dir: string, from: { readonly file?: string } = {}): Promise<LoadedArtifact> {
-    const bytes = await readArtifact(manifest, from.file ?? join(dir, manifest.artifact));
+  async load(manifest: Manifest, dir: string, options: LoadOptions = {}): Promise<LoadedArtifact> {
+    const bytes = await readArtifact(manifest, options.file ?? join(dir, manifest.artifact));
 
     const stablePath = stableArtifactPath(dir, manifest.name);
     // The inline map is read when a stack trace needs it, not at every reload (lazy-source-map.ts).
@@ -76,9 +91,10 @@ export class FunctionArtifactLoader implements ArtifactLoader {
     const module = { exports: {} as unknown };
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling the artifact is this loader's job
-      const evaluate = new Function(...ARTIFACT_PARAMETERS, source) as (...args: unknown[]) => void;
+      const evaluate = new Function(...ARTIFACT_PARAMETERS, ...SCOPE_PARAMETERS, source) as (...args: unknown[]) => void;
       if (mapUrl !== undefined) attachLazySourceMap(stablePath, mapUrl);
-      evaluate(module, module.exports, this.#requireFor(stablePath), stablePath, dirname(stablePath));
+      const scoped = options.scope?.parameters() ?? globalParameters();
+      evaluate(module, module.exports, this.#requireFor(stablePath), stablePath, dirname(stablePath), ...scoped);
     } catch (error) {
       throw new PluginEvaluationError(manifest.name, error);
     }

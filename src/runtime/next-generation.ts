@@ -162,10 +162,13 @@ export async function buildNextGeneration<Ext>(build: BuildContext<Ext>): Promis
 
 /** What every hook of `instance` gets: its name, version, and the exports of what it imports. */
 function contextFor(instance: PluginInstance, instances: ReadonlyMap<string, PluginInstance>): PluginContext {
+  const { scope } = instance;
   return Object.freeze({
     name: instance.name,
     version: instance.version,
     deps: Object.freeze(Object.fromEntries(instance.imports.map((dep) => [dep, instances.get(dep)?.exports]))),
+    signal: scope.signal,
+    onCleanup: (cleanup: () => unknown) => scope.onCleanup(cleanup),
   });
 }
 

@@ -8,6 +8,7 @@
 import { describe } from '../errors.js';
 import type { Generation } from './generation.js';
 import { runHook } from './hooks.js';
+import type { DisposedResources } from './resource-scope.js';
 import type { PluginInstance } from './instance.js';
 import type { LeakDetector } from './leak-detector.js';
 import type { Logger } from '../logger.js';
@@ -128,8 +129,26 @@ export class Reclaimer<Ext> {
         logger.error(describe(error));
       }
     }
+    // What the version left running (or onFree did not stop) is stopped now, so nothing of the
+    // scope's keeps it alive.
+    const left = await instance.scope.dispose();
+    const stopped = describeStopped(left);
+    if (stopped !== undefined) logger.info(`plugin ${instance.name} version ${instance.version} left ${stopped} running when it was freed: stopped`);
+    for (const failure of left.failures) logger.error(`a cleanup of plugin ${instance.name} version ${instance.version} failed: ${describe(failure)}`);
     logger.debug(`freed plugin ${instance.name} version ${instance.version}`);
     leaks.watch(instance.definition, instance.name, instance.version, Date.now());
     return true;
   }
+}
+
+/** `2 timers, 1 process listener (SIGUSR2)`, or undefined when nothing was left running. */
+function describeStopped(left: DisposedResources): string | undefined {
+  const parts: string[] = [];
+  const count = (n: number, what: string): void => {
+    if (n > 0) parts.push(`${n} ${what}${n === 1 ? '' : 's'}`);
+  };
+  count(left.timers, 'timer');
+  count(left.immediates, 'immediate');
+  if (left.listeners.length > 0) parts.push(`${left.listeners.length} process listener${left.listeners.length === 1 ? '' : 's'} (${left.listeners.join(', ')})`);
+  return parts.length === 0 ? undefined : parts.join(', ');
 }

@@ -7,15 +7,15 @@
 import type { KeyObject } from 'node:crypto';
 import type { Manifest } from '../artifact/manifest.js';
 import { verifySignature } from '../signing/signature.js';
-import type { ArtifactLoader, LoadedArtifact } from './loader.js';
+import type { ArtifactLoader, LoadedArtifact, LoadOptions } from './loader.js';
 
 /** `loader`, checking signatures first when there are trusted keys (as it is without). */
 export function signedOnly(loader: ArtifactLoader, trusted: ReadonlyMap<string, KeyObject> | undefined): ArtifactLoader {
   if (trusted === undefined) return loader;
   return {
-    async load(manifest: Manifest, dir: string, from?: { readonly file?: string }): Promise<LoadedArtifact> {
+    async load(manifest: Manifest, dir: string, options?: LoadOptions): Promise<LoadedArtifact> {
       verifySignature(manifest, trusted, { kind: 'plugin', name: manifest.name });
-      return loader.load(manifest, dir, from);
+      return loader.load(manifest, dir, options);
     },
   };
 }

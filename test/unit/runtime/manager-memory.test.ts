@@ -53,11 +53,32 @@ describe('PluginManager memory', () => {
     assert.equal(kept?.(), 'a1');
   });
 
-  it('reports a freed version kept alive by a timer it never cleared', async () => {
-    await ws.plugin('alpha', pluginSource('functions: { version: () => "leaky" },', 'setInterval(() => {}, 60_000).unref();'), 'leaky');
+  it('stops the interval and process listener a version left running without onFree, and lets it be collected', async () => {
+    const listenersBefore = process.listenerCount('SIGUSR2');
+    const prelude = [
+      'const ticks = ((globalThis as { __ticks?: number[] }).__ticks ??= [0]);',
+      'setInterval(() => { ticks[0] = (ticks[0] ?? 0) + 1; }, 1);',
+      "process.on('SIGUSR2', () => {});",
+    ].join('\n');
+    await ws.plugin('alpha', pluginSource('functions: { version: () => "busy" },', prelude), 'busy');
+    assert.ok((await manager.reload()).ok);
+    assert.equal(process.listenerCount('SIGUSR2'), listenersBefore + 1);
+    await reloadAndFree('a3');
+    assert.equal(process.listenerCount('SIGUSR2'), listenersBefore, 'its process listener removed');
+    const ticks = (globalThis as { __ticks?: number[] }).__ticks ?? [];
+    const stoppedAt = ticks[0];
+    const collected = await collectUntil(() => manager.status().leaks.length === 0);
+    assert.ok(collected, `still referenced: ${manager.status().leaks.map((l) => l.message).join('; ')}`);
+    assert.equal(ticks[0], stoppedAt, 'its interval no longer runs');
+  });
+
+  it('reports a freed version kept alive by what its scope cannot reach: a timer made through globalThis', async () => {
+    await ws.plugin('alpha', pluginSource('functions: { version: () => "leaky" },', 'globalThis.setInterval(() => {}, 60_000).unref();'), 'leaky');
     assert.ok((await manager.reload()).ok);
     await reloadAndFree('a3');
     await collectUntil(() => false, 5);
-    assert.deepEqual(manager.status().leaks.map((l) => l.version), ['leaky']);
+    const leaks = manager.status().leaks;
+    assert.deepEqual(leaks.map((l) => l.version), ['leaky']);
+    assert.match(leaks[0]?.message ?? '', /its timers and process listeners were stopped when it was freed, so something else keeps its code alive \(.*a timer made through globalThis/);
   });
 });
