@@ -123,27 +123,28 @@ export class ResourceScope {
   }
 
   #scopedProcess(): NodeJS.Process {
-    const scope = this;
     const methods = new Map<PropertyKey, Callback>();
     for (const name of LISTEN) {
-      methods.set(name, function (this: unknown, event: string | symbol, listener: Callback) {
-        (process[name as 'on'] as (e: string | symbol, l: Callback) => unknown).call(process, event, listener);
-        if (!scope.#disposed) scope.#listeners.push({ event, listener });
-        else process.removeListener(event, listener);
+      methods.set(name, (event: unknown, listener: unknown): NodeJS.Process => {
+        const key = event as string | symbol;
+        const callback = listener as Callback;
+        (process[name as 'on'] as (e: string | symbol, l: Callback) => unknown).call(process, key, callback);
+        if (this.#disposed) process.removeListener(key, callback);
+        else this.#listeners.push({ event: key, listener: callback });
         return scoped;
-      } as Callback);
+      });
     }
     for (const name of UNLISTEN) {
-      methods.set(name, function (this: unknown, event: string | symbol, listener: Callback) {
-        process.removeListener(event, listener);
-        const at = scope.#listeners.findIndex((l) => l.event === event && l.listener === listener);
-        if (at !== -1) scope.#listeners.splice(at, 1);
+      methods.set(name, (event: unknown, listener: unknown): NodeJS.Process => {
+        process.removeListener(event as string | symbol, listener as Callback);
+        const at = this.#listeners.findIndex((l) => l.event === event && l.listener === listener);
+        if (at !== -1) this.#listeners.splice(at, 1);
         return scoped;
-      } as Callback);
+      });
     }
     const scoped: NodeJS.Process = new Proxy(process, {
-      get(target, property) {
-        return methods.get(property) ?? Reflect.get(target, property, target);
+      get(target, property): unknown {
+        return methods.get(property) ?? (Reflect.get(target, property, target) as unknown);
       },
       set(target, property, value) {
         return Reflect.set(target, property, value, target);
