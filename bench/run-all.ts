@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS = ['invoke-overhead.js', 'reload-latency.js', 'reload-memory.js', 'hotfix-pause.js', 'hotfix-redirect-pause.js', 'redirect-call-cost.js', 'redirect-startup.js', 'hotfix-await.js', 'compare-http.js', 'compare-ws.js', 'compare-memory.js', 'control.js'];
+const BENCHMARKS = ['invoke-overhead.js', 'scope-cost.js', 'reload-latency.js', 'reload-memory.js', 'hotfix-pause.js', 'hotfix-redirect-pause.js', 'redirect-call-cost.js', 'redirect-startup.js', 'hotfix-await.js', 'compare-http.js', 'compare-ws.js', 'compare-memory.js', 'control.js'];
 
 let failed = 0;
 for (const file of BENCHMARKS) {

@@ -70,11 +70,13 @@ test('a canary whose calls fail is rolled back on every instance by the health g
   // the bake (60 s) would end.
   const bad = await build('v2', "throw new Error('release 2 is broken');");
   assert.equal((await cli('publish', '--service', service, '--version', 'r2', '--canary', '50%', '--bake', '60s', '--max-error-rate', '5%', bad)).code, 0);
-  const upgraded = await status.until('the canary running r2', (s) => running(s, 'r2').length === 2);
+  // The gate can fail between two reads of the watch: the canary's own lines show it ran r2.
   const back = await status.until('the rollout rolled back', (s) => s.rollout?.phase === 'rolled-back');
   assert.match(back.rollout?.reason ?? '', /^health gate failed at stage 1 of 2: error rate \d+\.\d% on the upgraded instances \(\d+ of \d+ calls\) against 0\.0% on the others/);
+  const admitted = back.rollout?.admitted;
+  assert.ok(Array.isArray(admitted) && admitted.length === 2, JSON.stringify(admitted));
   await status.until('every instance back on r1', (s) => running(s, 'r1').length === 4);
-  for (const name of running(upgraded, 'r2')) {
+  for (const name of admitted) {
     const host = hosts.find((h) => h.name === name) as Host;
     await host.next(/state applying r2 \n(?:.*\n)*?state applied r2 \n(?:.*\n)*?state applied r1 /);
   }
