@@ -398,6 +398,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       this.#failedCount++;
       outcome = {
         ok: false,
+        generation: id,
         error: failure.error,
         stage: failure.stage,
         plugin: failure.error.plugin,

@@ -228,6 +228,12 @@ export interface ReloadSuccess {
 
 export interface ReloadFailure {
   readonly ok: false;
+  /**
+   * The id of the generation this attempt was building (as the reload start and end diagnostics
+   * messages name it). It never became current, and is not used again: the next attempt gets the
+   * next id.
+   */
+  readonly generation: number;
   readonly error: HotswapError;
   readonly stage: ReloadStage;
   /** The plugin at fault, when one is. */

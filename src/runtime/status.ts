@@ -32,13 +32,21 @@ export type RecentOutcome = {
   readonly durationMs: number;
 } & (
   | { readonly ok: true; readonly changed: boolean; readonly generation: number; readonly summary: string; readonly rolledBackTo?: number }
-  | { readonly ok: false; readonly code: string; readonly message: string; readonly stage: string; readonly plugin: string | undefined }
+  | {
+      readonly ok: false;
+      /** The id the failed attempt was building (never current). */
+      readonly generation: number;
+      readonly code: string;
+      readonly message: string;
+      readonly stage: string;
+      readonly plugin: string | undefined;
+    }
 );
 
 export function recentOutcome(kind: ReloadKind, outcome: ReloadOutcome): RecentOutcome {
   const common = { kind, at: Date.now(), durationMs: Math.round(outcome.durationMs * 100) / 100 };
   if (!outcome.ok) {
-    return { ...common, ok: false, code: outcome.error.code, message: outcome.error.message, stage: outcome.stage, plugin: outcome.plugin };
+    return { ...common, ok: false, generation: outcome.generation, code: outcome.error.code, message: outcome.error.message, stage: outcome.stage, plugin: outcome.plugin };
   }
   const back = outcome.rolledBackTo === undefined ? {} : { rolledBackTo: outcome.rolledBackTo };
   return { ...common, ok: true, changed: outcome.changed, generation: outcome.generation, summary: outcome.summary, ...back };

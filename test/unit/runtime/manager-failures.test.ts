@@ -83,6 +83,17 @@ describe('PluginManager failures', () => {
     assertStillServingV1();
   });
 
+  it('names the generation id a failed reload used, and never uses it again', async () => {
+    await ws.plugin('beta', pluginSource('', "throw new Error('top-level boom');"), 'v2');
+    const outcome = failed(await manager.reload());
+    assert.equal(outcome.generation, 2, 'generation 1 serves; the attempt was building 2');
+    assert.equal(manager.status().recent.at(-1)?.ok === false && manager.status().recent.at(-1)?.generation, 2);
+    await ws.plugin('beta', recordingPlugin('beta', 'b3'), 'v3');
+    const next = await manager.reload();
+    assert.ok(next.ok);
+    assert.equal(next.generation, 3);
+  });
+
   it('refuses a root module whose default export is not definePlugin()', async () => {
     await ws.plugin('beta', 'export default { functions: {} };\n', 'v2');
     const outcome = failed(await manager.reload());
