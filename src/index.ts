@@ -14,6 +14,8 @@ export type {
   LiveJobs,
   LiveType,
   PendingJob,
+  ExportsOf,
+  FunctionsOf,
   PluginContext,
   PluginDefinition,
   Vault,

@@ -132,23 +132,71 @@ export interface PluginDefinition<
 export type DefinedPlugin<Def> = Def & { readonly [pluginBrand]: true };
 
 /**
- * Declares a plugin. Use it as the default export of the plugin's root module:
- * @example
- * export default definePlugin({
- *   functions: { greet: (name: string) => `hello ${name}` },
- *   onFree() { clearInterval(timer); },
- * });
+ * The types of a plugin that its definition cannot tell by itself, for `definePlugin.withTypes`:
+ * the host's `extension`, what its imports export (`deps`, by plugin name), and, to type the
+ * definition from them rather than infer them from it, its `exports` and `functions`.
  */
-export function definePlugin<
-  Ext = Record<string, unknown>,
-  Fns extends PluginFunctions = PluginFunctions,
-  Deps = Record<string, unknown>,
-  Exports = unknown,
->(definition: PluginDefinition<Ext, Fns, Deps, Exports>): DefinedPlugin<PluginDefinition<Ext, Fns, Deps, Exports>> {
-  return Object.defineProperty(definition, pluginBrand, { value: true, enumerable: false }) as DefinedPlugin<
-    PluginDefinition<Ext, Fns, Deps, Exports>
-  >;
+export interface PluginTypes {
+  readonly extension?: unknown;
+  readonly deps?: unknown;
+  readonly exports?: unknown;
+  readonly functions?: PluginFunctions;
 }
+
+type ExtensionOf<T> = T extends { readonly extension: infer E } ? E : Record<string, unknown>;
+type DepsOf<T> = T extends { readonly deps: infer D } ? D : Record<string, unknown>;
+type ExportsGiven<T, Inferred> = T extends { readonly exports: infer X } ? X : Inferred;
+type FunctionsGiven<T, Inferred extends PluginFunctions> = T extends { readonly functions: infer X extends PluginFunctions } ? X : Inferred;
+
+/** The definition `definePlugin.withTypes<T>()` takes, with `Fns` and `Exports` inferred unless T gives them. */
+export type TypedDefinition<T extends PluginTypes, Fns extends PluginFunctions, Exports> = PluginDefinition<
+  ExtensionOf<T>,
+  FunctionsGiven<T, Fns>,
+  DepsOf<T>,
+  ExportsGiven<T, Exports>
+>;
+
+export interface DefinePlugin {
+  /**
+   * Declares a plugin. Use it as the default export of the plugin's root module. Its functions and
+   * exports are inferred from the definition; to type the vault's extension or `ctx.deps`, use
+   * `definePlugin.withTypes<{ extension, deps }>()({ ... })`.
+   * @example
+   * export default definePlugin({
+   *   functions: { greet: (name: string) => `hello ${name}` },
+   *   export: () => ({ count: () => 1 }),
+   * });
+   */
+  <Ext = Record<string, unknown>, Fns extends PluginFunctions = PluginFunctions, Deps = Record<string, unknown>, Exports = unknown>(
+    definition: PluginDefinition<Ext, Fns, Deps, Exports>,
+  ): DefinedPlugin<PluginDefinition<Ext, Fns, Deps, Exports>>;
+  /**
+   * `definePlugin` with the types a definition cannot tell given once, the others still inferred:
+   * @example
+   * import type alpha from '../alpha/index.js';
+   * export default definePlugin.withTypes<{ extension: ChatExtension; deps: { alpha: ExportsOf<typeof alpha> } }>()({
+   *   import: ['alpha'],
+   *   onInit(vault, ctx) { vault.extension.say = (text) => ctx.deps.alpha.greet(text); },
+   * });
+   */
+  withTypes<T extends PluginTypes>(): <Fns extends PluginFunctions = Record<never, never>, Exports = undefined>(
+    definition: TypedDefinition<T, Fns, Exports>,
+  ) => DefinedPlugin<TypedDefinition<T, Fns, Exports>>;
+}
+
+function brand<Def extends object>(definition: Def): DefinedPlugin<Def> {
+  return Object.defineProperty(definition, pluginBrand, { value: true, enumerable: false }) as DefinedPlugin<Def>;
+}
+
+export const definePlugin: DefinePlugin = Object.assign(<Def extends object>(definition: Def): DefinedPlugin<Def> => brand(definition), {
+  withTypes: () => brand,
+}) as DefinePlugin;
+
+/** What a plugin's `export()` gives the plugins that import it: `ExportsOf<typeof alpha>`. */
+export type ExportsOf<P> = P extends { export?: (...args: never[]) => infer R } ? Awaited<R> : undefined;
+
+/** A plugin's `functions`, as the host calls them: `FunctionsOf<typeof alpha>`. */
+export type FunctionsOf<P> = P extends { readonly functions?: infer F } ? Exclude<F, undefined> : PluginFunctions;
 
 /** Whether a value is a definition made by `definePlugin` (of any hotswap version). */
 export function isPluginDefinition(value: unknown): value is DefinedPlugin<PluginDefinition<unknown>> {

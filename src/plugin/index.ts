@@ -3,6 +3,9 @@ export { definePlugin, isPluginDefinition, pluginBrand } from './definition.js';
 export type {
   DataBag,
   DefinedPlugin,
+  DefinePlugin,
+  ExportsOf,
+  FunctionsOf,
   JobId,
   LiveFunction,
   LiveJobs,
@@ -11,6 +14,8 @@ export type {
   PluginContext,
   PluginDefinition,
   PluginFunctions,
+  PluginTypes,
+  TypedDefinition,
   Vault,
 } from './definition.js';
 export { live, LIVE_TYPE_TAG } from '../live/index.js';

@@ -15,12 +15,12 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export type GenerationState = 'building' | 'current' | 'retired' | 'freed';
 
 /** A plugin as `manager.find()` returns it: its functions, bound to one generation and counted. */
-export interface PluginHandle {
+export interface PluginHandle<Fns = Record<string, (...args: never[]) => unknown>> {
   readonly name: string;
   readonly version: string;
   readonly generation: number;
   /** The plugin's functions; each call counts as in flight on this generation until it settles. */
-  readonly functions: Readonly<Record<string, (...args: never[]) => unknown>>;
+  readonly functions: Readonly<Fns>;
 }
 
 export class Generation<Ext> {

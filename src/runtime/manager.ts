@@ -29,6 +29,7 @@ import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
 import { signedOnly } from './signed-loader.js';
 import { LiveJobScheduler } from '../live/jobs.js';
 import type { Vault } from '../plugin/definition.js';
+import type { FunctionsOf } from '../plugin/definition.js';
 import { CallCounter } from './call-counter.js';
 import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
 import {
@@ -190,9 +191,13 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
     return generation.call(target, count, a0, a1, a2, rest);
   }
 
-  /** The plugin's functions in the current (or pinned) generation; each call is counted in flight. */
-  find(plugin: string): PluginHandle {
-    return this.#generationFor('find').handle(plugin);
+  /**
+   * The plugin's functions in the current (or pinned) generation; each call is counted in flight.
+   * Typed from the plugin's definition with `find<typeof plugin>('name')` (a type-only import of
+   * the plugin's root module): `functions` then has the definition's functions and signatures.
+   */
+  find<P = never>(plugin: string): PluginHandle<[P] extends [never] ? Record<string, (...args: never[]) => unknown> : FunctionsOf<P>> {
+    return this.#generationFor('find').handle(plugin) as PluginHandle<never>;
   }
 
   /**

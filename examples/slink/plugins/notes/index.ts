@@ -25,7 +25,7 @@ function explode(reason: string): never {
   throw new Error(`notes: ${reason}`);
 }
 
-export default definePlugin<NotesExtension, Record<string, (...args: never[]) => unknown>, { store: StoreExports }>({
+export default definePlugin.withTypes<{ extension: NotesExtension; deps: { store: StoreExports } }>()({
   import: ['store'],
   onLoad(_data, ctx) {
     state.version = ctx.version;

@@ -8,7 +8,7 @@ const notes = new Map<number, string>();
 let nextId = 1;
 let version = '?';
 
-export default definePlugin<Record<string, unknown>, Record<string, never>, Record<string, never>, StoreExports>({
+export default definePlugin.withTypes<{ exports: StoreExports }>()({
   onLoad(_data, ctx) {
     version = ctx.version;
     console.log(`store ${version}: onLoad`);

@@ -17,7 +17,7 @@ function register(vault: Vault<CommandTable>, ctx: PluginContext, name: string, 
   vault.extension.commands.set(name, { plugin: ctx.name, version: ctx.version, help, run });
 }
 
-export default definePlugin<CommandTable>({
+export default definePlugin.withTypes<{ extension: CommandTable }>()({
   onLoad(_data, ctx) {
     version = ctx.version;
     console.log(`text ${version}: onLoad`);

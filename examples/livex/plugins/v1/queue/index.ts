@@ -10,7 +10,7 @@ import { currentVault, state } from './state.js';
 
 let nextId = 1;
 
-export default definePlugin<JobDesk>({
+export default definePlugin.withTypes<{ extension: JobDesk }>()({
   onLoad(_data, ctx) {
     state.version = ctx.version;
     console.log(`queue ${state.version}: onLoad`);

@@ -12,7 +12,7 @@ interface GammaExports {
 
 let version = '?';
 
-export default definePlugin<Record<string, unknown>, Record<string, never>, { gamma: GammaExports }, AlphaExports>({
+export default definePlugin.withTypes<{ deps: { gamma: GammaExports }; exports: AlphaExports }>()({
   import: ['gamma'],
   onLoad(_data, ctx) {
     version = ctx.version;

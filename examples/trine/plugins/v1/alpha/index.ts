@@ -7,7 +7,7 @@ import type { AlphaExports } from '../../../exports.js';
 
 let version = '?';
 
-export default definePlugin<Record<string, unknown>, Record<string, never>, Record<string, never>, AlphaExports>({
+export default definePlugin.withTypes<{ exports: AlphaExports }>()({
   onLoad(_data, ctx) {
     version = ctx.version;
     console.log(`alpha ${version}: onLoad`);

@@ -8,7 +8,7 @@ import type { AlphaExports, BetaExports } from '../../../exports.js';
 
 let version = '?';
 
-export default definePlugin<Record<string, unknown>, Record<string, never>, { alpha: AlphaExports }, BetaExports>({
+export default definePlugin.withTypes<{ deps: { alpha: AlphaExports }; exports: BetaExports }>()({
   import: ['alpha'],
   onLoad(_data, ctx) {
     version = ctx.version;

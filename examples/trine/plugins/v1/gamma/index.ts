@@ -9,7 +9,7 @@ let version = '?';
 /** Bound in onLoad: this instance's beta, for the functions the host calls. */
 let beta: BetaExports | undefined;
 
-export default definePlugin<Record<string, unknown>, { chain: (name: string) => Chain }, { beta: BetaExports }, { chain: (name: string) => Chain }>({
+export default definePlugin.withTypes<{ deps: { beta: BetaExports }; exports: { chain: (name: string) => Chain } }>()({
   import: ['beta'],
   onLoad(_data, ctx) {
     version = ctx.version;
