@@ -68,6 +68,21 @@ export interface Vault<Ext = Record<string, unknown>> {
 }
 
 /** Handed to every hook: who the plugin is and the exports of the plugins it imports. */
+/** The part of an AbortSignal a plugin relies on, for programs compiled without DOM or Node types. */
+export interface MinimalAbortSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+  throwIfAborted(): void;
+}
+
+/**
+ * `AbortSignal` where the program's types declare it (Node's or the DOM's), else the minimal one:
+ * this file is bundled into plugins and must type-check without either.
+ */
+export type PluginAbortSignal = typeof globalThis extends { readonly AbortSignal: { readonly prototype: infer S } } ? S : MinimalAbortSignal;
+
 export interface PluginContext<Deps = Record<string, unknown>> {
   readonly name: string;
   readonly version: string;
@@ -78,7 +93,7 @@ export interface PluginContext<Deps = Record<string, unknown>> {
    * takes a signal (fetch, sockets, servers, streams, `timers/promises`), so it closes with the
    * version. The version's timers and `process` listeners are stopped then too, without it.
    */
-  readonly signal: AbortSignal;
+  readonly signal: PluginAbortSignal;
   /** Runs `cleanup` when this version is freed (after its onFree; the last registered first). */
   onCleanup(cleanup: () => unknown): void;
 }

@@ -40,6 +40,16 @@ export function splitInlineSourceMap(text: string): SplitSource {
 }
 
 /**
+ * Has Node keep the placeholder map for `sourceURL`, as compiling code with the placeholder through
+ * `new Function` does. Code compiled by `vm.Script` under the same URL is not registered by Node,
+ * but its stack frames are mapped through this entry (checked on Node 20 to 26).
+ */
+export function registerPlaceholder(sourceURL: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- an empty function: only its source map comment matters
+  new Function(`${PLACEHOLDER}\n//# sourceURL=${sourceURL}`);
+}
+
+/**
  * Makes Node's cached map for `sourceURL` (the placeholder's) answer from the real map, decoded on
  * first use. Does nothing when Node keeps no map for it (source maps off).
  */

@@ -7,10 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
 import { ARTIFACT_PARAMETERS, stableArtifactPath } from '../artifact/format.js';
 import type { Manifest } from '../artifact/manifest.js';
 import { ArtifactMissingError, HashMismatchError, PluginEvaluationError } from '../errors.js';
-import { attachLazySourceMap, splitInlineSourceMap } from './lazy-source-map.js';
+import { sharedCompiler, type CodeCacheCompiler } from './compile-worker.js';
+import { attachLazySourceMap, registerPlaceholder, splitInlineSourceMap } from './lazy-source-map.js';
 import { globalParameters, SCOPE_PARAMETERS, type ResourceScope } from './resource-scope.js';
 
 /** What evaluating an artifact produced: its CommonJS `module.exports`. */
@@ -69,16 +71,47 @@ function disableCompilationCache(): void {
   compilationCacheDisabled = true;
 }
 
+/** How the default loader compiled the artifacts it loaded (`status().compile`). */
+export interface CompileCounts {
+  /** Compiled in the worker; the main thread only deserialised V8's code cache. */
+  readonly cached: number;
+  /** The cache was rejected by V8 (another V8, other flags): compiled on the main thread instead. */
+  readonly rejected: number;
+  /** Compiled on the main thread: off-thread compiling is off, or the worker could not compile it. */
+  readonly mainThread: number;
+}
+
+export interface FunctionArtifactLoaderOptions {
+  /**
+   * Compile each artifact in a worker thread and only deserialise V8's code cache on the main
+   * thread, so a reload does not stall the event loop for the compile. @default true
+   */
+  readonly compileOffThread?: boolean;
+  /** What compiles off the main thread (for tests). @default the process's compile worker */
+  readonly compiler?: CodeCacheCompiler;
+}
+
 /**
- * The default loader: `new Function` with a stable `//# sourceURL` per plugin (see artifact/format.ts),
- * the version's scoped timers and `process` passed in place of the globals.
+ * The default loader. Each artifact is compiled into a function of ARTIFACT_PARAMETERS and the
+ * scope's parameters, under a stable `//# sourceURL` per plugin (see artifact/format.ts), with
+ * two lines before the body as `new Function` writes them (the builder's source map counts on
+ * them). By default the compile happens in a worker thread and the main thread deserialises V8's
+ * code cache (`vm.Script`); Node maps stack frames of that code through the placeholder entry the
+ * loader registers for the URL (lazy-source-map.ts). Without it, `new Function` on the main thread.
  */
 export class FunctionArtifactLoader implements ArtifactLoader {
   /** One `require` per plugin: externals resolve from the host's node_modules, as from the artifact's directory. */
   readonly #requires = new Map<string, NodeJS.Require>();
+  readonly #compiler: CodeCacheCompiler | undefined;
+  readonly #counts = { cached: 0, rejected: 0, mainThread: 0 };
 
-  constructor() {
+  constructor(options: FunctionArtifactLoaderOptions = {}) {
     disableCompilationCache();
+    this.#compiler = options.compileOffThread === false ? undefined : (options.compiler ?? sharedCompiler());
+  }
+
+  get counts(): CompileCounts {
+    return { ...this.#counts };
   }
 
   async load(manifest: Manifest, dir: string, options: LoadOptions = {}): Promise<LoadedArtifact> {
@@ -87,11 +120,34 @@ export class FunctionArtifactLoader implements ArtifactLoader {
     const stablePath = stableArtifactPath(dir, manifest.name);
     // The inline map is read when a stack trace needs it, not at every reload (lazy-source-map.ts).
     const { code, mapUrl } = splitInlineSourceMap(bytes.toString('utf8'));
-    const source = `${code}\n//# sourceURL=${stablePath}`;
+    const parameters = [...ARTIFACT_PARAMETERS, ...SCOPE_PARAMETERS];
     const module = { exports: {} as unknown };
+    let evaluate: (...args: unknown[]) => void;
+    if (this.#compiler === undefined) {
+      this.#counts.mainThread++;
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling the artifact is this loader's job
+        evaluate = new Function(...parameters, `${code}\n//# sourceURL=${stablePath}`) as typeof evaluate;
+      } catch (error) {
+        throw new PluginEvaluationError(manifest.name, error);
+      }
+    } else {
+      // The same two lines before the body as new Function writes.
+      const source = `(function anonymous(${parameters.join(',')}\n) {\n${code}\n})\n//# sourceURL=${stablePath}`;
+      // The worker failing to compile (a syntax error) is reported by the main thread's compile below.
+      const cachedData = await this.#compiler.compile(source, stablePath).catch(() => undefined);
+      try {
+        const script = new Script(source, cachedData === undefined ? { filename: stablePath } : { filename: stablePath, cachedData });
+        if (cachedData === undefined) this.#counts.mainThread++;
+        else if (script.cachedDataRejected === true) this.#counts.rejected++;
+        else this.#counts.cached++;
+        evaluate = script.runInThisContext() as typeof evaluate;
+      } catch (error) {
+        throw new PluginEvaluationError(manifest.name, error);
+      }
+      if (mapUrl !== undefined) registerPlaceholder(stablePath);
+    }
     try {
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling the artifact is this loader's job
-      const evaluate = new Function(...ARTIFACT_PARAMETERS, ...SCOPE_PARAMETERS, source) as (...args: unknown[]) => void;
       if (mapUrl !== undefined) attachLazySourceMap(stablePath, mapUrl);
       const scoped = options.scope?.parameters() ?? globalParameters();
       evaluate(module, module.exports, this.#requireFor(stablePath), stablePath, dirname(stablePath), ...scoped);

@@ -76,6 +76,8 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
   readonly #options: ResolvedOptions<Ext>;
   /** Created on first use: a manager of static plugins never compiles artifacts. */
   #loader: ArtifactLoader | undefined;
+  /** The loader the manager made (no `loader` option): `status().compile` reports its counts. */
+  #defaultLoader: FunctionArtifactLoader | undefined;
   readonly #leaks: LeakDetector;
   readonly #reclaimer: Reclaimer<Ext>;
   readonly #pins = new Pins<Ext>();
@@ -300,6 +302,7 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       leaks: this.#leaks.suspects(Date.now()),
       closed: this.#closed,
       calls: this.#calls,
+      compile: this.#defaultLoader?.counts,
     });
   }
 
@@ -426,7 +429,10 @@ export class PluginManager<Ext = Record<string, unknown>> extends EventEmitter<P
       if (this.#current !== undefined || kind === 'rollback') throw new StaticReloadError();
       return { candidates: staticCandidates(staticPlugins, whitelist) };
     }
-    this.#loader ??= signedOnly(new FunctionArtifactLoader(), this.#options.trustedKeys);
+    if (this.#loader === undefined) {
+      this.#defaultLoader = new FunctionArtifactLoader();
+      this.#loader = signedOnly(this.#defaultLoader, this.#options.trustedKeys);
+    }
     if (kind !== 'rollback') return { candidates: await artifactCandidates(this.#pluginDir as string, whitelist, this.#loader) };
     const current = this.#current;
     if (current === undefined) throw new RollbackUnavailableError(to, 'no generation is current (the load failed)');

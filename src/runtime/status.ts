@@ -3,6 +3,7 @@
  */
 import type { CallCounts } from './call-counter.js';
 import type { ReloadKind } from './diagnostics.js';
+import type { CompileCounts } from './loader.js';
 import type { Generation } from './generation.js';
 import type { KeptGenerationStatus } from './kept-generations.js';
 import type { SuspectedLeak } from './leak-detector.js';
@@ -76,6 +77,12 @@ export interface ManagerStatus {
   readonly leaks: readonly SuspectedLeak[];
   /** Plugin calls since the manager was made (every generation), and how many threw or rejected. */
   readonly calls: CallCounts;
+  /**
+   * How the artifacts were compiled: in the worker (`cached`), on the main thread after V8 rejected
+   * the worker's code cache (`rejected`), or on the main thread (`mainThread`). Undefined with a
+   * loader of the caller's, and before the first load.
+   */
+  readonly compile: CompileCounts | undefined;
 }
 
 export interface StatusSources<Ext> {
@@ -89,6 +96,7 @@ export interface StatusSources<Ext> {
   readonly leaks: readonly SuspectedLeak[];
   readonly closed: boolean;
   readonly calls: CallCounts;
+  readonly compile: CompileCounts | undefined;
 }
 
 export function statusOf<Ext>(s: StatusSources<Ext>): ManagerStatus {
@@ -128,5 +136,6 @@ export function statusOf<Ext>(s: StatusSources<Ext>): ManagerStatus {
     })),
     leaks: s.leaks,
     calls: { total: s.calls.total, failed: s.calls.failed },
+    compile: s.compile,
   };
 }

@@ -31,7 +31,7 @@ const manager = {
     return Promise.resolve(this.outcome);
   },
   status(): ManagerStatus {
-    return { closed: false, current: undefined, reloadCount: 0, failedCount: 0, lastOutcome: undefined, recent: [], kept: [], retired: [], leaks: [], calls: { total: 0, failed: 0 } };
+    return { closed: false, current: undefined, reloadCount: 0, failedCount: 0, lastOutcome: undefined, recent: [], kept: [], retired: [], leaks: [], calls: { total: 0, failed: 0 }, compile: undefined };
   },
   rollback(options?: { to?: number | undefined; data?: unknown }): Promise<ReloadOutcome> {
     this.reloads.push({ rollback: options });
