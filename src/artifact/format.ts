@@ -2,11 +2,12 @@
  * The artifact format: one CommonJS-shaped bundle that the runtime compiles with
  * `new Function(...ARTIFACT_PARAMETERS, source + sourceURL comment)`.
  *
- * Why `new Function`: of the mechanisms measured (import with a query string, require.cache,
+ * Why a compiled function: of the mechanisms measured (import with a query string, require.cache,
  * vm.compileFunction, vm.Script, new Function) only the vm/Function ones let old versions be
- * collected once V8's compilation cache is off, and only `new Function` code with a
- * `//# sourceURL=` gets source-mapped stack traces. `new Function` puts two lines before the body,
- * so the builder shifts the inline source map down by WRAPPER_LINES lines.
+ * collected once V8's compilation cache is off. Node registers source maps only for `new Function`
+ * code with a `//# sourceURL=`; the default loader compiles through `vm.Script` (to use a code cache
+ * made in a worker) and registers the map for the same URL with an empty `new Function`. Both put
+ * two lines before the body, so the builder shifts the inline source map down by WRAPPER_LINES lines.
  */
 import { join } from 'node:path';
 

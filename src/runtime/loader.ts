@@ -57,6 +57,9 @@ export async function readArtifact(manifest: Manifest, file: string): Promise<Bu
   return bytes;
 }
 
+/** Lets the callbacks waiting in the event loop run before going on. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 let compilationCacheDisabled = false;
 
 /**
@@ -136,11 +139,19 @@ export class FunctionArtifactLoader implements ArtifactLoader {
       const source = `(function anonymous(${parameters.join(',')}\n) {\n${code}\n})\n//# sourceURL=${stablePath}`;
       // The worker failing to compile (a syntax error) is reported by the main thread's compile below.
       const cachedData = await this.#compiler.compile(source, stablePath).catch(() => undefined);
+      let script: Script;
       try {
-        const script = new Script(source, cachedData === undefined ? { filename: stablePath } : { filename: stablePath, cachedData });
-        if (cachedData === undefined) this.#counts.mainThread++;
-        else if (script.cachedDataRejected === true) this.#counts.rejected++;
-        else this.#counts.cached++;
+        script = new Script(source, cachedData === undefined ? { filename: stablePath } : { filename: stablePath, cachedData });
+      } catch (error) {
+        throw new PluginEvaluationError(manifest.name, error);
+      }
+      if (cachedData === undefined) this.#counts.mainThread++;
+      else if (script.cachedDataRejected === true) this.#counts.rejected++;
+      else this.#counts.cached++;
+      // Deserialising and evaluating are the two longest steps left on the main thread: requests
+      // waiting run between them.
+      await yieldToEventLoop();
+      try {
         evaluate = script.runInThisContext() as typeof evaluate;
       } catch (error) {
         throw new PluginEvaluationError(manifest.name, error);
