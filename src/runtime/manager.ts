@@ -28,8 +28,7 @@ import { LeakDetector } from './leak-detector.js';
 import { FunctionArtifactLoader, type ArtifactLoader } from './loader.js';
 import { signedOnly } from './signed-loader.js';
 import { LiveJobScheduler } from '../live/jobs.js';
-import type { Vault } from '../plugin/definition.js';
-import type { FunctionsOf } from '../plugin/definition.js';
+import type { FunctionsOf, Vault } from '../plugin/definition.js';
 import { CallCounter } from './call-counter.js';
 import { buildNextGeneration, StageError, type Attempt, type Candidate } from './next-generation.js';
 import {

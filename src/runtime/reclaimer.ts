@@ -131,7 +131,7 @@ export class Reclaimer<Ext> {
     }
     // What the version left running (or onFree did not stop) is stopped now, so nothing of the
     // scope's keeps it alive.
-    const left = await instance.scope.dispose();
+    const left = await instance.scope.dispose(hookTimeout);
     const stopped = describeStopped(left);
     if (stopped !== undefined) logger.info(`plugin ${instance.name} version ${instance.version} left ${stopped} running when it was freed: stopped`);
     for (const failure of left.failures) logger.error(`a cleanup of plugin ${instance.name} version ${instance.version} failed: ${describe(failure)}`);

@@ -153,8 +153,12 @@ export class ResourceScope {
     return scoped;
   }
 
-  /** Stops what the version left running; resolves with what that was. Runs once. */
-  async dispose(): Promise<DisposedResources> {
+  /**
+   * Stops what the version left running; resolves with what that was. Runs once. A cleanup that
+   * does not settle within `cleanupTimeoutMs` is given up on (and reported as failed), so a free
+   * never hangs on one.
+   */
+  async dispose(cleanupTimeoutMs = Infinity): Promise<DisposedResources> {
     if (this.#disposed) return { timers: 0, immediates: 0, listeners: [], cleanups: 0, failures: [] };
     this.#disposed = true;
     const timers = this.#timers.size;
@@ -170,10 +174,20 @@ export class ResourceScope {
     const cleanups = this.#cleanups.splice(0);
     const failures: unknown[] = [];
     for (const cleanup of cleanups.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await cleanup();
+        const settled = Promise.resolve().then(cleanup);
+        if (cleanupTimeoutMs === Infinity) await settled;
+        else {
+          const expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`a cleanup of ${this.owner} did not settle within ${cleanupTimeoutMs} ms`)), cleanupTimeoutMs);
+          });
+          await Promise.race([settled, expired]);
+        }
       } catch (error) {
         failures.push(error);
+      } finally {
+        clearTimeout(timer);
       }
     }
     return { timers, immediates, listeners, cleanups: cleanups.length, failures };

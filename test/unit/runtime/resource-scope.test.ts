@@ -49,6 +49,16 @@ describe('ResourceScope', () => {
     assert.deepEqual(await scope.dispose(), { timers: 0, immediates: 0, listeners: [], cleanups: 0, failures: [] }, 'once');
   });
 
+  it('gives up on a cleanup that does not settle, reporting it, and runs the others', async () => {
+    const scope = new ResourceScope('alpha@1');
+    const ran: string[] = [];
+    scope.onCleanup(() => ran.push('settles'));
+    scope.onCleanup(() => new Promise(() => undefined));
+    const left = await scope.dispose(20);
+    assert.deepEqual(ran, ['settles']);
+    assert.match(String((left.failures[0] as Error).message), /a cleanup of alpha@1 did not settle within 20 ms/);
+  });
+
   it('stops at once what is started after it was disposed', async () => {
     const scope = new ResourceScope('alpha@1');
     await scope.dispose();
