@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describe, InvalidArgumentError, isHotswapError } from '../errors.js';
-import { runtimeDirPath } from '../discovery/runtime-dir.js';
+import { sweepDeadProcessEntries } from '../discovery/dead-process-entries.js';
+import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
 import type { HotfixEngine } from '../hotfix/engine.js';
 import type { PluginManager } from '../runtime/manager.js';
 import { startDriver } from './driver.js';
@@ -115,7 +116,10 @@ export async function joinFleet(options: JoinFleetOptions): Promise<FleetMember>
   reader.on('error', ignore);
   if (ownClient) redis.on('error', ignore);
   const keys = serviceKeys(service);
-  const dir = join(runtimeDirPath(), `${process.pid}.fleet-${service.replace(/[^\w.-]/g, '_')}`);
+  const runtimeDir = ensureRuntimeDir();
+  // Release files of instances killed hard (their `leave()` never ran) go first.
+  await sweepDeadProcessEntries(runtimeDir, /^([1-9][0-9]*)\.fleet-/);
+  const dir = join(runtimeDir, `${process.pid}.fleet-${service.replace(/[^\w.-]/g, '_')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const plugins = new InstancePlugins(redis, manager, dir, startDir);
   const patches = new InstancePatches(redis, service, instanceId, options.hotfix);

@@ -9,11 +9,11 @@
  * its copies: the next process that keeps copies removes those of processes that are gone.
  */
 import { rmSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rm, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../artifact/manifest.js';
 import { ensureRuntimeDir } from '../discovery/runtime-dir.js';
-import { isAlive } from '../discovery/process-identity.js';
+import { sweepDeadProcessEntries } from '../discovery/dead-process-entries.js';
 import { describe, RollbackUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Generation } from './generation.js';
@@ -46,12 +46,7 @@ let managers = 0;
 /** This process's directory of kept copies, made on first use; each new manager first sweeps the copies of dead processes. */
 async function keptRoot(): Promise<string> {
   const runtimeDir = ensureRuntimeDir();
-  for (const entry of await readdir(runtimeDir)) {
-    const match = /^([1-9][0-9]*)\.kept$/.exec(entry);
-    if (match !== null && Number(match[1]) !== process.pid && !isAlive(Number(match[1]))) {
-      await rm(join(runtimeDir, entry), { recursive: true, force: true });
-    }
-  }
+  await sweepDeadProcessEntries(runtimeDir, /^([1-9][0-9]*)\.kept$/);
   const dir = join(runtimeDir, PROCESS_DIR);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (processDir === undefined) {

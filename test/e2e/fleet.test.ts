@@ -7,7 +7,7 @@
  * node:cluster workers as instances of their own.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -23,7 +23,7 @@ import { TEST_MS } from '../helpers/timeout.js';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 test('a release published once is applied in place by every instance; a changed blob is refused everywhere; a late or restarted instance catches up', { timeout: TEST_MS }, async (t) => {
-  const { service, build, cli, start } = fleetFixture(t, REDIS_URL);
+  const { tmp, service, build, cli, start } = fleetFixture(t, REDIS_URL);
   const redis = new Redis(REDIS_URL);
   t.after(() => redis.disconnect());
   const v1 = await build('v1');
@@ -80,6 +80,8 @@ test('a release published once is applied in place by every instance; a changed 
   await restarted.next(/state applied r5/);
   await restarted.next(/ready\n/);
   assert.equal(await restarted.answer(), 'v5');
+  const leftovers = readdirSync(join(tmp.path, 'runtime')).filter((entry) => entry.startsWith(`${killed.child.pid ?? 0}.fleet-`));
+  assert.deepEqual(leftovers, [], 'the release files of the killed instance were removed when an instance joined');
 
   // Leaving is reported.
   late.child.kill('SIGTERM');
