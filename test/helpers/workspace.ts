@@ -4,11 +4,13 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { buildPlugins } from '../../src/build/index.js';
 import type { Manifest } from '../../src/artifact/manifest.js';
 import type { Logger } from '../../src/logger.js';
+import type { PluginManager } from '../../src/runtime/manager.js';
 import { makeTempDir, writePlugin } from './build-fixture.js';
 
 export class Workspace {
@@ -99,4 +101,36 @@ export async function collectUntil(done: () => boolean, rounds = 20): Promise<bo
     await new Promise((resolve) => setImmediate(resolve));
   }
   return done();
+}
+
+/** The workspace of the running test, and the manager the test made in it. */
+export interface WorkspaceFixture {
+  readonly ws: Workspace;
+  /** Set it to the manager the test makes: it is closed after the test. */
+  manager: PluginManager | undefined;
+}
+
+/**
+ * Registers, in the enclosing describe, a fresh Workspace before each test and, after each, the
+ * close of the manager the test made and the removal of the workspace.
+ */
+export function workspacePerTest(): WorkspaceFixture {
+  let current: Workspace | undefined;
+  const fixture: WorkspaceFixture = {
+    get ws(): Workspace {
+      if (current === undefined) throw new Error('the workspace exists during a test only');
+      return current;
+    },
+    manager: undefined,
+  };
+  beforeEach(async () => {
+    current = await Workspace.create();
+  });
+  afterEach(async () => {
+    await fixture.manager?.close();
+    fixture.manager = undefined;
+    await current?.dispose();
+    current = undefined;
+  });
+  return fixture;
 }

@@ -7,11 +7,11 @@
  * plugin: manager-failures.test.ts, through this same loader.)
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { FunctionArtifactLoader, PluginManager, type ArtifactLoader } from '../../../src/index.js';
 import type { CodeCacheCompiler } from '../../../src/runtime/compile-worker.js';
 import { pluginSource } from '../../helpers/plugin-source.js';
-import { Workspace } from '../../helpers/workspace.js';
+import { workspacePerTest } from '../../helpers/workspace.js';
 
 const THROWER = pluginSource(`functions: {
     version: () => 'v',
@@ -19,24 +19,17 @@ const THROWER = pluginSource(`functions: {
   },`);
 
 describe('compiling artifacts off the main thread', () => {
-  let ws: Workspace;
-  let manager: PluginManager | undefined;
+  const fx = workspacePerTest();
 
   beforeEach(async () => {
-    ws = await Workspace.create();
-    await ws.plugin('alpha', THROWER, 'v1');
-  });
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    await ws.dispose();
+    await fx.ws.plugin('alpha', THROWER, 'v1');
   });
 
   async function loaded(loader?: ArtifactLoader): Promise<PluginManager> {
-    manager = new PluginManager({ pluginDir: ws.outDir, freeDelay: 0, ...(loader === undefined ? {} : { loader }) });
-    const outcome = await manager.load();
+    fx.manager = new PluginManager({ pluginDir: fx.ws.outDir, freeDelay: 0, ...(loader === undefined ? {} : { loader }) });
+    const outcome = await fx.manager.load();
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
-    return manager;
+    return fx.manager;
   }
 
   /** The stack of the plugin's `fail`. */
@@ -52,7 +45,7 @@ describe('compiling artifacts off the main thread', () => {
   it('counts each artifact deserialised from the worker’s code cache, and maps stack traces to the .ts lines', async () => {
     const m = await loaded();
     assert.deepEqual(m.status().compile, { cached: 1, rejected: 0, mainThread: 0 });
-    await ws.plugin('alpha', THROWER.replace("'v'", "'v2'"), 'v2');
+    await fx.ws.plugin('alpha', THROWER.replace("'v'", "'v2'"), 'v2');
     assert.ok((await m.reload()).ok);
     assert.equal(m.invoke('alpha', 'version'), 'v2');
     assert.deepEqual(m.status().compile, { cached: 2, rejected: 0, mainThread: 0 });

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { findSourceMap } from 'node:module';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { stableArtifactPath } from '../../../src/artifact/format.js';
 import { PluginManager } from '../../../src/index.js';
 import { splitInlineSourceMap } from '../../../src/runtime/lazy-source-map.js';
 import { ok } from '../../helpers/outcomes.js';
-import { Workspace } from '../../helpers/workspace.js';
+import { workspacePerTest } from '../../helpers/workspace.js';
 
 describe('splitInlineSourceMap', () => {
   it('takes the last inline map comment out and compiles an empty map in its place', () => {
@@ -28,17 +28,7 @@ describe('splitInlineSourceMap', () => {
 });
 
 describe('plugin stack traces with the map read on first use', () => {
-  let ws: Workspace;
-  let manager: PluginManager | undefined;
-  beforeEach(async () => {
-    ws = await Workspace.create();
-  });
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    await ws.dispose();
-  });
-
+  const fx = workspacePerTest();
   const thrower = (padding: number) =>
     [
       "import { definePlugin } from 'hotswap/plugin';",
@@ -52,7 +42,7 @@ describe('plugin stack traces with the map read on first use', () => {
 
   const failLine = () => {
     try {
-      manager?.invoke('thrower', 'fail');
+      fx.manager?.invoke('thrower', 'fail');
     } catch (error) {
       return /thrower[/\\]index\.ts:(\d+):\d+/.exec((error as Error).stack ?? '')?.[1];
     }
@@ -60,14 +50,14 @@ describe('plugin stack traces with the map read on first use', () => {
   };
 
   it('maps each version to its own .ts lines across reloads, and Node hands out the real map', async () => {
-    await ws.plugin('thrower', thrower(0), 'v1');
-    manager = new PluginManager({ pluginDir: ws.outDir });
-    ok(await manager.load());
+    await fx.ws.plugin('thrower', thrower(0), 'v1');
+    fx.manager = new PluginManager({ pluginDir: fx.ws.outDir });
+    ok(await fx.manager.load());
     assert.equal(failLine(), '3');
-    await ws.plugin('thrower', thrower(4), 'v2');
-    ok(await manager.reload());
+    await fx.ws.plugin('thrower', thrower(4), 'v2');
+    ok(await fx.manager.reload());
     assert.equal(failLine(), '7');
-    const map = findSourceMap(stableArtifactPath(ws.outDir, 'thrower'));
+    const map = findSourceMap(stableArtifactPath(fx.ws.outDir, 'thrower'));
     assert.ok(map !== undefined);
     const index = map.payload.sources.findIndex((source) => /thrower[/\\]index\.ts$/.test(source));
     assert.ok(index >= 0, `sources: ${map.payload.sources.join(', ')}`);

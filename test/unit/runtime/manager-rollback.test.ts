@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, beforeEach, describe, it } from 'node:test';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { PluginManager, HotswapError } from '../../../src/index.js';
 import { recordingPlugin } from '../../helpers/plugin-source.js';
 import { failed, ok } from '../../helpers/outcomes.js';
-import { pluginEvents, Workspace } from '../../helpers/workspace.js';
+import { pluginEvents, workspacePerTest } from '../../helpers/workspace.js';
 
 // This file's own runtime directory: the kept copies of this process are looked at (and tampered with) below.
 const runtimeDir = mkdtempSync(join(tmpdir(), 'hotswap-rollback-runtime-'));
@@ -23,29 +23,22 @@ function keptCopies(): string[] {
 }
 
 describe('PluginManager rollback', () => {
-  let ws: Workspace;
   let events: string[];
-  let manager: PluginManager | undefined;
+  const fx = workspacePerTest();
 
-  beforeEach(async () => {
-    ws = await Workspace.create();
+  beforeEach(() => {
     events = pluginEvents();
-  });
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    await ws.dispose();
   });
 
   /** Loads alpha a1 (v1), then reloads a2 (v2) and a3 (v3): generations 1, 2, 3. */
   async function threeGenerations(options: { keepGenerations?: number } = {}): Promise<PluginManager> {
-    await ws.plugin('alpha', recordingPlugin('alpha', 'a1'), 'v1');
-    const m = new PluginManager({ pluginDir: ws.outDir, freeDelay: 0, ...options });
-    manager = m;
+    await fx.ws.plugin('alpha', recordingPlugin('alpha', 'a1'), 'v1');
+    const m = new PluginManager({ pluginDir: fx.ws.outDir, freeDelay: 0, ...options });
+    fx.manager = m;
     ok(await m.load());
-    await ws.plugin('alpha', recordingPlugin('alpha', 'a2'), 'v2');
+    await fx.ws.plugin('alpha', recordingPlugin('alpha', 'a2'), 'v2');
     ok(await m.reload());
-    await ws.plugin('alpha', recordingPlugin('alpha', 'a3'), 'v3');
+    await fx.ws.plugin('alpha', recordingPlugin('alpha', 'a3'), 'v3');
     ok(await m.reload());
     return m;
   }
@@ -89,7 +82,7 @@ describe('PluginManager rollback', () => {
 
   it('loads the kept copies when the plugin directory has moved on and its artifacts are gone', async () => {
     const m = await threeGenerations();
-    rmSync(ws.outDir, { recursive: true, force: true });
+    rmSync(fx.ws.outDir, { recursive: true, force: true });
     const outcome = ok(await m.rollback({ to: 1 }));
     assert.equal(outcome.rolledBackTo, 1);
     assert.equal(m.invoke('alpha', 'version'), 'a1');
@@ -117,7 +110,7 @@ describe('PluginManager rollback', () => {
 
   it('refuses a tampered kept copy (hash mismatch) when the original is gone too', async () => {
     const m = await threeGenerations();
-    rmSync(ws.outDir, { recursive: true, force: true });
+    rmSync(fx.ws.outDir, { recursive: true, force: true });
     for (const copy of keptCopies()) writeFileSync(copy, 'module.exports = { default: "tampered" };\n');
     const outcome = failed(await m.rollback());
     assert.equal(outcome.error.code, 'HOTSWAP_ERR_HASH_MISMATCH');
@@ -134,7 +127,7 @@ describe('PluginManager rollback', () => {
     for (const to of [0, -1, 1.5, Number.NaN]) {
       await assert.rejects(m.rollback({ to }), (error: unknown) => error instanceof HotswapError && error.code === 'HOTSWAP_ERR_INVALID_ARGUMENT');
     }
-    assert.throws(() => new PluginManager({ pluginDir: ws.outDir, keepGenerations: -1 }), /keepGenerations/);
+    assert.throws(() => new PluginManager({ pluginDir: fx.ws.outDir, keepGenerations: -1 }), /keepGenerations/);
   });
 
   it('runs after a queued reload, in the order asked, and announces itself on the reload channels', async () => {
@@ -143,7 +136,7 @@ describe('PluginManager rollback', () => {
     const listener = (message: unknown): void => void kinds.push((message as { kind: string }).kind);
     subscribe('hotswap:reload:end', listener);
     try {
-      await ws.plugin('alpha', recordingPlugin('alpha', 'a4'), 'v4');
+      await fx.ws.plugin('alpha', recordingPlugin('alpha', 'a4'), 'v4');
       const [reload, rollback] = await Promise.all([m.reload(), m.rollback()]);
       assert.equal(ok(reload).generation, 4);
       // Asked after the reload, so it goes back from generation 4 to 3.
@@ -166,7 +159,7 @@ describe('PluginManager rollback', () => {
     assert.equal(existsSync(leftover), false);
     assert.equal(keptCopies().length, 3);
     await m.close();
-    manager = undefined;
+    fx.manager = undefined;
     assert.deepEqual(keptCopies(), []);
   });
 });

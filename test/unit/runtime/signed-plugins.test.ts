@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PluginManager } from '../../../src/index.js';
 import { buildPlugins } from '../../../src/build/index.js';
 import { generateSigningKeys } from '../../../src/signing/keys.js';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { recordingPlugin } from '../../helpers/plugin-source.js';
 import { failed, ok } from '../../helpers/outcomes.js';
-import { Workspace } from '../../helpers/workspace.js';
+import { workspacePerTest } from '../../helpers/workspace.js';
 
 const team = generateSigningKeys();
 const other = generateSigningKeys();
@@ -21,27 +21,17 @@ const teamKey: KeyObject = createPrivateKey(team.privateKeyPem);
 const otherKey: KeyObject = createPrivateKey(other.privateKeyPem);
 
 describe('PluginManager trustedKeys', () => {
-  let ws: Workspace;
-  let manager: PluginManager | undefined;
-
-  beforeEach(async () => {
-    ws = await Workspace.create();
-  });
-  afterEach(async () => {
-    await manager?.close();
-    manager = undefined;
-    await ws.dispose();
-  });
+  const fx = workspacePerTest();
 
   /** Builds alpha with `tag`, signed with `key` (unsigned without one). */
   async function build(tag: string, key?: KeyObject): Promise<void> {
-    await ws.write('alpha', recordingPlugin('alpha', tag));
-    await buildPlugins({ pluginDirs: [join(ws.srcDir, 'alpha')], outDir: ws.outDir, version: tag, signingKey: key });
+    await fx.ws.write('alpha', recordingPlugin('alpha', tag));
+    await buildPlugins({ pluginDirs: [join(fx.ws.srcDir, 'alpha')], outDir: fx.ws.outDir, version: tag, signingKey: key });
   }
 
   function managerTrusting(keys: readonly string[]): PluginManager {
-    manager = new PluginManager({ pluginDir: ws.outDir, freeDelay: 0, trustedKeys: keys });
-    return manager;
+    fx.manager = new PluginManager({ pluginDir: fx.ws.outDir, freeDelay: 0, trustedKeys: keys });
+    return fx.manager;
   }
 
   it('loads a signed build, and refuses an unsigned one at reload while the signed one keeps serving', async () => {
@@ -74,7 +64,7 @@ describe('PluginManager trustedKeys', () => {
     const m = managerTrusting([team.publicKeyPem]);
     ok(await m.load());
     await build('a2', teamKey);
-    const manifestFile = join(ws.outDir, 'alpha.manifest.json');
+    const manifestFile = join(fx.ws.outDir, 'alpha.manifest.json');
     const signed = readFileSync(manifestFile, 'utf8');
     writeFileSync(manifestFile, signed.replace('"version": "a2"', '"version": "a2-forged"'));
     const forged = failed(await m.reload());
@@ -82,7 +72,7 @@ describe('PluginManager trustedKeys', () => {
     assert.equal(forged.plugin, 'alpha');
     // The manifest as signed, over an artifact whose bytes changed: the signed sha256 no longer matches.
     writeFileSync(manifestFile, signed);
-    const artifact = join(ws.outDir, (JSON.parse(signed) as { artifact: string }).artifact);
+    const artifact = join(fx.ws.outDir, (JSON.parse(signed) as { artifact: string }).artifact);
     const bytes = readFileSync(artifact, 'utf8');
     assert.match(bytes, /(["'])a2\1/);
     writeFileSync(artifact, bytes.replace(/(["'])a2\1/g, '$1a2-evil$1'));
@@ -102,7 +92,7 @@ describe('PluginManager trustedKeys', () => {
 
   it('refuses a malformed signature field as an invalid manifest, before any code runs', async () => {
     await build('a1', teamKey);
-    const manifestFile = join(ws.outDir, 'alpha.manifest.json');
+    const manifestFile = join(fx.ws.outDir, 'alpha.manifest.json');
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(manifestFile, JSON.stringify({ ...manifest, signature: { algorithm: 'rsa', keyId: 'x', value: '!' } }));
     const refused = failed(await managerTrusting([team.publicKeyPem]).load());
@@ -113,7 +103,7 @@ describe('PluginManager trustedKeys', () => {
   it('refuses trusted keys that are not ed25519 public keys, when the manager is made', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
     for (const keys of [[], ['not a key'], [rsa]]) {
-      assert.throws(() => new PluginManager({ pluginDir: ws.outDir, trustedKeys: keys }), { code: 'HOTSWAP_ERR_INVALID_ARGUMENT' }, JSON.stringify(keys).slice(0, 40));
+      assert.throws(() => new PluginManager({ pluginDir: fx.ws.outDir, trustedKeys: keys }), { code: 'HOTSWAP_ERR_INVALID_ARGUMENT' }, JSON.stringify(keys).slice(0, 40));
     }
   });
 });
