@@ -5,14 +5,13 @@
  * user runs is never touched; `pm2 kill` ends its daemon and workers at the end, also on failure,
  * and the directory is removed.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from '../compare/workspace.js';
+import { timed } from '../control/setup.js';
 import { ask, countsBetween, Load, type LoadCounts } from './load.js';
 import type { ProcessState } from './hosts.js';
 import { PM2_APP_SOURCE } from './sources.js';
@@ -42,24 +41,10 @@ interface Ran {
   readonly ms: number;
 }
 
-function run(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [PM2, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: string): void => void (output = (output + chunk).slice(-4000));
-    child.stdout.setEncoding('utf8').on('data', keep);
-    child.stderr.setEncoding('utf8').on('data', keep);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, ms: performance.now() - started });
-    });
-  });
+/** `pm2 ...args` run to its end and timed (the control bench's runner); the last 4,000 characters of its output kept. */
+async function run(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Ran> {
+  const ran = await timed([PM2, ...args], env, timeoutMs);
+  return { code: ran.code, output: (ran.stdout + ran.stderr).slice(-4000), ms: ran.ms };
 }
 
 async function mustRun(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ran> {
